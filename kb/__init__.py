@@ -1,0 +1,27 @@
+"""A rule-based legal reasoning kit: agreements as clause trees, rules with provenance,
+scenarios, and explained answers.
+
+The small public API::
+
+    import kb
+    agreement = kb.load_agreement()                 # the built-in JCS for Kubernetes terms
+    agreement.clause("9.2").text                    # a clause of the text
+    result = agreement.evaluate("scenarios/earthquake_outage.yaml")   # or a list of facts
+    result.conclusions                              # every conclusion, sorted
+    result.ask("excused(P, E)")                     # answers to a pattern
+    result.explain("excused(jd_cloud, quake)")      # derivation with clause ids and quotes
+    result.why_not("liable(jd_cloud, quake)")       # failing or defeating conditions
+    kb.diff(result_a, result_b)                     # conclusions gained and lost
+
+Every error on bad input is a :class:`kb.KbError` (file, line, suggestion).
+"""
+from .clauses import Clause, ClauseTree, parse_agreement
+from .errors import KbError
+from .explain import Explanation, WhyNot
+from .knowledge import Conclusion, Diff, Evaluation, KnowledgeBase, diff, load_agreement, load_knowledge_base
+from .scenario import Scenario
+
+__all__ = [
+    "Clause", "ClauseTree", "Conclusion", "Diff", "Evaluation", "Explanation", "KbError", "KnowledgeBase",
+    "Scenario", "WhyNot", "diff", "load_agreement", "load_knowledge_base", "parse_agreement",
+]

@@ -1,0 +1,110 @@
+"""One small exception hierarchy for everything the kit rejects.
+
+Every error carries the context a reader needs to fix the input: the file and
+line (when the input came from a file), the predicate or clause concerned, and
+a suggestion for a misspelt name. ``str(error)`` is one readable line, which is
+what the CLI prints on stderr.
+"""
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate most similar to ``name``, or None when nothing is close."""
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+class KbError(Exception):
+    """Base class of every error the kit raises on bad input."""
+
+    kind = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        predicate: str | None = None,
+        clause: str | None = None,
+        suggestion: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.predicate = predicate
+        self.clause = clause
+        self.suggestion = suggestion
+
+    def located(self, file: str | None, line: int | None = None) -> "KbError":
+        """Fill in the location when it was not known where the error was raised."""
+        if self.file is None:
+            self.file = file
+        if self.line is None:
+            self.line = line
+        return self
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file is not None:
+            where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
+        hint = f" (did you mean '{self.suggestion}'?)" if self.suggestion else ""
+        return f"{where}{self.kind}: {self.message}{hint}"
+
+
+class KbSyntaxError(KbError):
+    """A rule file, fact or query that does not parse."""
+
+    kind = "syntax error"
+
+
+class UnknownPredicateError(KbError):
+    kind = "unknown predicate"
+
+
+class ArityError(KbError):
+    kind = "wrong arity"
+
+
+class ValueTypeError(KbError):
+    """A value of the wrong type for a typed argument (dates, amounts, enumerations)."""
+
+    kind = "wrong type"
+
+
+class UnsafeVariableError(KbError):
+    kind = "unsafe variable"
+
+
+class StratificationError(KbError):
+    kind = "negation through recursion"
+
+
+class OverrideError(KbError):
+    kind = "override error"
+
+
+class UnknownClauseError(KbError):
+    kind = "unknown clause"
+
+
+class CitationError(KbError):
+    kind = "citation error"
+
+
+class ScenarioError(KbError):
+    kind = "scenario error"
+
+
+class VocabularyError(KbError):
+    kind = "vocabulary error"
+
+
+class EngineError(KbError):
+    """The Datalog engine failed on a program the checks accepted (a kit bug)."""
+
+    kind = "engine error"

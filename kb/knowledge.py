@@ -1,0 +1,321 @@
+"""A knowledge base: an agreement's text, vocabulary, rules and scenarios, loaded and checked.
+
+A knowledge base is a folder of data with a manifest, ``agreement.yaml``::
+
+    name: jcs_kubernetes
+    title: JD Cloud "JCS for Kubernetes" Service Terms
+    text: terms.md            # the agreement, parsed into the clause tree
+    vocabulary: vocabulary.yaml
+    rules: rules              # folder of *.dl rule files, one per topic (area)
+    scenarios: scenarios      # folder of *.yaml scenarios
+    coverage: coverage.yaml   # clauses deliberately not encoded, with the reason
+
+Nothing in the folder is executed: the kit parses every file itself.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
+
+from .clauses import Clause, ClauseTree, parse_agreement
+from .engine import Engine
+from .errors import CitationError, KbError, ScenarioError, UnknownClauseError, VocabularyError, closest
+from .explain import Explainer, Explanation, WhyNot
+from .matching import ModelView, unify
+from .program import Program, build_program
+from .scenario import Scenario, build_scenario, load_scenario
+from .syntax import parse_atom, parse_rule_file
+from .terms import Atom, Var, atom_sort_key, render_value
+from .vocabulary import Vocabulary, load_vocabulary
+from .yamlio import read_yaml
+
+AGREEMENTS_DIR = Path(__file__).parent / "agreements"
+DEFAULT_AGREEMENT = "jcs_kubernetes"
+
+
+@dataclass(frozen=True, order=True)
+class Conclusion:
+    """A derived atom, comparable and printable as the analyst reads it."""
+
+    sort_key: tuple
+    pred: str
+    args: tuple
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Conclusion({self.text})"
+
+
+class KnowledgeBase:
+    """An agreement loaded and checked, with its engine.
+
+    Build one with :func:`load_knowledge_base` or :func:`kb.load_agreement`.
+    """
+
+    def __init__(self, root: Path, name: str, title: str, clauses: ClauseTree, vocabulary: Vocabulary,
+                 program: Program, scenarios_dir: Path | None, omissions: dict[str, str]):
+        self.root = root
+        self.name = name
+        self.title = title
+        self.clauses = clauses
+        self.vocabulary = vocabulary
+        self.program = program
+        self.scenarios_dir = scenarios_dir
+        self.omissions = omissions
+        self._engine: Engine | None = None
+        self._engine_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (f"<KnowledgeBase {self.name}: {len(self.clauses.numbered_ids())} numbered clauses, "
+                f"{len(self.program.rules)} rules>")
+
+    @property
+    def engine(self) -> Engine:
+        with self._engine_lock:
+            if self._engine is None:
+                self._engine = Engine(self.program)
+            return self._engine
+
+    # -- clauses
+    def clause(self, clause_id: str) -> Clause:
+        """The clause with this id (UnknownClauseError, with a suggestion, otherwise)."""
+        return self.clauses[clause_id]
+
+    # -- scenarios
+    def scenario(self, facts: list, name: str = "scenario") -> Scenario:
+        """A scenario from fact strings such as ``"event_kind(quake, earthquake)"``."""
+        return build_scenario(list(facts), self.vocabulary, name=name)
+
+    def load_scenario(self, path: Union[str, Path]) -> Scenario:
+        path = Path(path)
+        if not path.is_absolute() and not path.exists() and self.scenarios_dir is not None \
+                and (self.scenarios_dir / path).exists():
+            path = self.scenarios_dir / path
+        return load_scenario(path, self.vocabulary, file=_display_path(path))
+
+    def scenario_files(self) -> list[Path]:
+        if self.scenarios_dir is None or not self.scenarios_dir.exists():
+            return []
+        return sorted(self.scenarios_dir.glob("*.yaml"))
+
+    # -- evaluation
+    def evaluate(self, scenario: Union[Scenario, list, str, Path]) -> "Evaluation":
+        """Derive every conclusion of the scenario (facts list, Scenario, or scenario file)."""
+        if isinstance(scenario, (str, Path)):
+            scenario = self.load_scenario(scenario)
+        elif isinstance(scenario, list):
+            scenario = self.scenario(scenario)
+        facts = [f.key for f in scenario.facts]
+        model = self.engine.evaluate(facts)
+        return Evaluation(self, scenario, model)
+
+    def parse_pattern(self, pattern: Union[str, Atom]) -> Atom:
+        """A question such as ``liable(jd_cloud, E)``, checked against the vocabulary."""
+        atom = parse_atom(pattern) if isinstance(pattern, str) else pattern
+        return self.vocabulary.coerce_atom(atom, file="<query>" if isinstance(pattern, str) else None)
+
+    def json_schema(self) -> dict:
+        from .schema import scenario_schema
+
+        return scenario_schema(self.vocabulary, self.title)
+
+    def coverage(self):
+        from .coverage import coverage
+
+        return coverage(self)
+
+
+class Evaluation:
+    """The conclusions of one scenario, with questions and explanations over them."""
+
+    def __init__(self, kb: KnowledgeBase, scenario: Scenario, model: dict[str, frozenset]):
+        self.kb = kb
+        self.scenario = scenario
+        self.model = model
+        self.view = ModelView(model, kb.program)
+        self._explainer: Explainer | None = None
+
+    def __repr__(self) -> str:
+        return f"<Evaluation of {self.scenario.name!r}: {len(self.conclusions)} conclusions>"
+
+    @property
+    def conclusions(self) -> list[Conclusion]:
+        """Every derived conclusion (declared conclusion predicates only), sorted."""
+        out = []
+        vocab = self.kb.vocabulary
+        for pred in vocab.conclusions:
+            for args in self.model.get(pred, ()):
+                out.append(Conclusion(atom_sort_key(pred, args), pred, args, vocab.render(pred, args)))
+        return sorted(out)
+
+    def to_text(self) -> str:
+        return "\n".join(c.text for c in self.conclusions)
+
+    def holds(self, pattern: Union[str, Atom]) -> bool:
+        return bool(self.matching(pattern))
+
+    def matching(self, pattern: Union[str, Atom]) -> list[Conclusion]:
+        """The atoms of the model (facts included) that match the pattern, sorted."""
+        atom = self.kb.parse_pattern(pattern)
+        vocab = self.kb.vocabulary
+        return sorted(Conclusion(atom_sort_key(atom.pred, row), atom.pred, row, vocab.render(atom.pred, row))
+                      for row in self.view.tuples(atom.pred) if unify(atom.args, row, {}) is not None)
+
+    def ask(self, pattern: Union[str, Atom]) -> list[dict[str, str]]:
+        """Answers to a pattern with variables: one dict per answer (variable -> value as text),
+        sorted. A ground pattern that holds answers ``[{}]``; no answer is ``[]``."""
+        atom = self.kb.parse_pattern(pattern)
+        decl = self.kb.vocabulary.predicate(atom.pred)
+        out = {}
+        for row in self.view.tuples(atom.pred):
+            s = unify(atom.args, row, {})
+            if s is None:
+                continue
+            shown = {}
+            for term, spec in zip(atom.args, decl.args):
+                if isinstance(term, Var) and not term.name.startswith("_"):
+                    shown[term.name] = render_value(s[term.name], spec.type.kind)
+            out[tuple(sorted(shown.items()))] = (atom_sort_key(atom.pred, row), shown)
+        return [shown for _, shown in sorted(out.values(), key=lambda x: x[0])]
+
+    @property
+    def explainer(self) -> Explainer:
+        if self._explainer is None:
+            lines = {f.key: f.line for f in self.scenario.facts if f.line}
+            self._explainer = Explainer(self.kb.program, self.view, self.kb.clauses, lines)
+        return self._explainer
+
+    def explain(self, conclusion: Union[str, Atom, Conclusion]) -> Explanation:
+        """The derivation of a ground conclusion (an Explanation with holds=False if it does not hold)."""
+        atom = self._ground(conclusion)
+        return self.explainer.explain(atom)
+
+    def why_not(self, pattern: Union[str, Atom]) -> WhyNot:
+        """For each rule that could conclude the pattern, the condition that fails or the exception
+        that defeats it."""
+        atom = self.kb.parse_pattern(pattern)
+        return self.explainer.why_not(atom)
+
+    def _ground(self, conclusion) -> Atom:
+        if isinstance(conclusion, Conclusion):
+            return Atom(conclusion.pred, tuple(_const(v) for v in conclusion.args))
+        atom = self.kb.parse_pattern(conclusion)
+        if not atom.is_ground():
+            raise ScenarioError(f"explain needs a ground conclusion, got a pattern with variables: {conclusion} "
+                                f"(use ask() to find the answers, then explain one)")
+        return atom
+
+
+def _const(v):
+    from .terms import Const
+
+    if isinstance(v, int):
+        return Const(v, "int")
+    return Const(v, "symbol")
+
+
+@dataclass(frozen=True)
+class Diff:
+    """Conclusions gained and lost from one evaluation to another (each sorted)."""
+
+    gained: tuple[Conclusion, ...]
+    lost: tuple[Conclusion, ...]
+
+    def to_text(self) -> str:
+        lines = [f"+ {c.text}" for c in self.gained] + [f"- {c.text}" for c in self.lost]
+        return "\n".join(lines) if lines else "(no change)"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def to_json(self) -> dict:
+        return {"gained": [c.text for c in self.gained], "lost": [c.text for c in self.lost]}
+
+
+def diff(before: Evaluation, after: Evaluation) -> Diff:
+    """What ``after`` concludes that ``before`` does not (gained), and the reverse (lost)."""
+    a, b = set(before.conclusions), set(after.conclusions)
+    return Diff(tuple(sorted(b - a)), tuple(sorted(a - b)))
+
+
+# --- loading ------------------------------------------------------------------------------
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        try:
+            return str(path.resolve().relative_to(AGREEMENTS_DIR.parent.parent.resolve()))
+        except ValueError:
+            return str(path)
+
+
+def load_knowledge_base(root: Union[str, Path]) -> KnowledgeBase:
+    """Load, parse and check the knowledge base in folder ``root`` (see the module doc)."""
+    root = Path(root)
+    manifest_path = root / "agreement.yaml"
+    manifest = read_yaml(manifest_path, file=_display_path(manifest_path), error=VocabularyError)
+    items = manifest.check_keys(("name", "title", "text", "vocabulary", "rules", "scenarios", "coverage"),
+                                "the manifest", required=("name", "title", "text", "vocabulary", "rules"),
+                                error=VocabularyError)
+
+    def path_of(key: str) -> Path:
+        return root / items[key].text(key, VocabularyError)
+
+    clauses = parse_agreement(path_of("text"))
+    clauses.source = _display_path(path_of("text"))
+    vocab_path = path_of("vocabulary")
+    vocabulary = load_vocabulary(vocab_path)
+    rules_dir = path_of("rules")
+    rule_files = []
+    for path in sorted(rules_dir.glob("*.dl")):
+        text = path.read_text(encoding="utf-8")
+        rule_files.append(parse_rule_file(text, _display_path(path), area=path.stem))
+    if not rule_files:
+        raise VocabularyError(f"no rule files (*.dl) in {_display_path(rules_dir)}")
+    program = build_program(rule_files, vocabulary, clauses)
+    omissions = _load_omissions(path_of("coverage"), clauses) if "coverage" in items else {}
+    scenarios = path_of("scenarios") if "scenarios" in items else None
+    return KnowledgeBase(root, items["name"].text("name"), items["title"].text("title"), clauses, vocabulary,
+                         program, scenarios, omissions)
+
+
+def _load_omissions(path: Path, clauses: ClauseTree) -> dict[str, str]:
+    """Clauses deliberately not encoded, each with its reason."""
+    root = read_yaml(path, file=_display_path(path), error=CitationError)
+    out = {}
+    if root.value is None:
+        return out
+    for cid, node in root.mapping("the coverage file", CitationError).items():
+        if cid not in clauses:
+            raise UnknownClauseError(f"the coverage file names clause '{cid}', which does not exist",
+                                     file=node.file, line=node.line, clause=cid,
+                                     suggestion=closest(cid, clauses.ids()))
+        reason = node.text(f"the reason for {cid}", CitationError) if node.value is not None else ""
+        if not reason.strip():
+            raise CitationError(f"clause {cid} is listed as not encoded without a reason",
+                                file=node.file, line=node.line)
+        out[clauses.normalise_id(cid)] = reason.strip()
+    return out
+
+
+_cache: dict[str, KnowledgeBase] = {}
+_cache_lock = threading.Lock()
+
+
+def load_agreement(name: str = DEFAULT_AGREEMENT) -> KnowledgeBase:
+    """The built-in agreement ``name``, loaded once per process."""
+    with _cache_lock:
+        if name not in _cache:
+            root = AGREEMENTS_DIR / name
+            if not (root / "agreement.yaml").exists():
+                available = sorted(p.name for p in AGREEMENTS_DIR.iterdir() if (p / "agreement.yaml").exists())
+                raise KbError(f"no built-in agreement '{name}' (available: {', '.join(available)})",
+                              suggestion=closest(name, available))
+            _cache[name] = load_knowledge_base(root)
+        return _cache[name]

@@ -1,0 +1,482 @@
+"""Load-time checks and the translation of rules into an engine-ready program.
+
+:func:`build_program` takes the parsed rule files of a knowledge base, checks
+them against the clause tree and the vocabulary, and returns a
+:class:`Program`: plain Datalog rules (still engine-neutral) in which
+
+* every exception is compiled to explicit conditions: a rule ``r`` that some
+  exception ``e`` overrides only fires where ``blocked__r`` does not hold, and
+  ``blocked__r`` holds where ``e`` fires (``fires__e``); exceptions can
+  themselves be overridden, which gives exceptions to exceptions;
+* parameters are substituted by their values;
+* body items are ordered so that recursive atoms come first (pyDatalog only
+  terminates on left-recursive forms), and negations and comparisons come only
+  after the atoms that bind their variables.
+
+Every rejection is a :class:`~kb.errors.KbError` with file and line.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .clauses import ClauseTree
+from .errors import (
+    CitationError, KbSyntaxError, OverrideError, StratificationError, UnknownClauseError,
+    UnsafeVariableError, ValueTypeError, closest,
+)
+from .terms import (
+    Atom, BinOp, BodyItem, Comparison, Const, Literal, Param, ParamRef, Rule, RuleFile, Var,
+    expr_variables, item_variables,
+)
+from .vocabulary import Vocabulary
+
+FIRES = "fires__"
+BLOCKED = "blocked__"
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A plain Datalog rule ready for an engine; ``origin`` is the source rule."""
+
+    head: Atom
+    body: tuple[BodyItem, ...]
+    origin: Rule
+    role: str  # "rule", "fires", "conclude" (head from fires__), "blocked"
+
+
+@dataclass
+class Program:
+    rules: dict[str, list[Rule]]  # rule id -> the source rules (several for a group of facts)
+    params: dict[str, Param]
+    compiled: list[CompiledRule]
+    vocabulary: Vocabulary
+    overrides: dict[str, list[str]]  # rule id -> ids of the exceptions that override it
+    derived: list[str]  # every derived predicate, internal ones included, sorted
+    strata: dict[str, int]
+    ordered_bodies: dict[tuple[str, int], tuple[BodyItem, ...]] = field(default_factory=dict)
+
+    def rules_for(self, pred: str) -> list[Rule]:
+        """Source rules whose head is ``pred`` (exceptions included), in file order."""
+        return [r for group in self.rules.values() for r in group if r.head.pred == pred]
+
+    def all_rules(self) -> list[Rule]:
+        return [r for group in self.rules.values() for r in group]
+
+    def body_of(self, rule: Rule) -> tuple[BodyItem, ...]:
+        """The rule's body in evaluation order, with parameters still named."""
+        return self.ordered_bodies[(rule.file, rule.line)]
+
+    def exceptions_of(self, rule_id: str) -> list[Rule]:
+        return [self.rules[e][0] for e in self.overrides.get(rule_id, [])]
+
+    def is_exception(self, rule: Rule) -> bool:
+        return bool(rule.overrides)
+
+
+def internal_owner(pred: str) -> str | None:
+    """The rule id behind an internal predicate name, or None for a user predicate."""
+    for prefix in (FIRES, BLOCKED):
+        if pred.startswith(prefix):
+            return pred[len(prefix):]
+    return None
+
+
+def _normalise_quote(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("**", "")).strip()
+
+
+def check_citations(rule_or_param, clauses: ClauseTree, what: str) -> None:
+    file, line = rule_or_param.file, rule_or_param.line
+    if not rule_or_param.cites:
+        raise CitationError(f"{what} has no @cites: every {what.split()[0]} must cite the clause(s) it encodes",
+                            file=file, line=line)
+    for cid in rule_or_param.cites:
+        if cid not in clauses:
+            suggestion = closest(cid, clauses.ids())
+            raise UnknownClauseError(f"{what} cites clause '{cid}', which does not exist",
+                                     file=file, line=line, clause=cid, suggestion=suggestion)
+    if not rule_or_param.gloss:
+        raise CitationError(f"{what} has no @gloss (a one-line statement of what it says)", file=file, line=line)
+    if not rule_or_param.quotes:
+        raise CitationError(f"{what} has no @quote of the clause text it encodes", file=file, line=line)
+    for quote in rule_or_param.quotes:
+        if quote.clause not in clauses:
+            raise UnknownClauseError(f"@quote names clause '{quote.clause}', which does not exist",
+                                     file=file, line=quote.line, clause=quote.clause,
+                                     suggestion=closest(quote.clause, clauses.ids()))
+        if quote.clause not in rule_or_param.cites:
+            raise CitationError(f"@quote is from clause {quote.clause}, which the {what} does not @cite",
+                                file=file, line=quote.line, clause=quote.clause)
+        haystack = _normalise_quote(clauses.full_text(quote.clause) if clauses[quote.clause].text == ""
+                                    else clauses[quote.clause].text)
+        position = 0
+        for fragment in (f.strip() for f in _normalise_quote(quote.text).split("...")):
+            if not fragment:
+                continue
+            found = haystack.find(fragment, position)
+            if found < 0:
+                raise CitationError(f"@quote does not match the text of clause {quote.clause}: \"{fragment}\"",
+                                    file=file, line=quote.line, clause=quote.clause)
+            position = found + len(fragment)
+
+
+def build_program(rule_files: list[RuleFile], vocabulary: Vocabulary, clauses: ClauseTree) -> Program:
+    """Check the rule files and translate them into a :class:`Program` (see module doc)."""
+    params: dict[str, Param] = {}
+    rules: dict[str, list[Rule]] = {}
+    for rf in rule_files:
+        for p in rf.params:
+            if p.name in params:
+                raise KbSyntaxError(f"parameter '{p.name}' is already defined at {params[p.name].file}:"
+                                    f"{params[p.name].line}", file=p.file, line=p.line)
+            check_citations(p, clauses, f"parameter '{p.name}'")
+            params[p.name] = p
+        for r in rf.rules:
+            if r.id in rules and (rules[r.id][0].file, r.is_fact) != (r.file, True):
+                first = rules[r.id][0]
+                raise KbSyntaxError(f"rule id '{r.id}' is already used at {first.file}:{first.line}",
+                                    file=r.file, line=r.line)
+            rules.setdefault(r.id, []).append(r)
+
+    checked: dict[str, list[Rule]] = {}
+    for rid, group in rules.items():
+        checked[rid] = []
+        for r in group:
+            check_citations(r, clauses, f"rule '{r.id}'")
+            checked[rid].append(_check_rule(r, vocabulary, params))
+    rules = checked
+
+    overrides = _check_overrides(rules)
+    ordered: dict[tuple[str, int], tuple[BodyItem, ...]] = {}
+    # first pass ordering without recursion information, to find strata
+    compiled = _compile(rules, overrides, params, ordered, sccs=None)
+    scc_of = _check_stratification(compiled, vocabulary)
+    compiled = _compile(rules, overrides, params, ordered, sccs=scc_of)
+    derived = sorted({c.head.pred for c in compiled})
+    strata = _strata(compiled, scc_of)
+    return Program(rules, params, compiled, vocabulary, overrides, derived, strata, ordered)
+
+
+# --- single rules ---------------------------------------------------------------------
+
+def _check_rule(rule: Rule, vocab: Vocabulary, params: dict[str, Param]) -> Rule:
+    f, ln = rule.file, rule.line
+    head = vocab.coerce_atom(rule.head, file=f, line=ln, role="conclusion")
+    if rule.negated_head and not rule.overrides:
+        raise OverrideError(f"rule '{rule.id}' concludes 'not {rule.head.pred}' but overrides nothing: "
+                            f"a 'not' head is an exception and must name the rule it defeats with @overrides",
+                            file=f, line=ln)
+    body: list[BodyItem] = []
+    var_types: dict[str, str] = {}
+    for item in rule.body:
+        if isinstance(item, Literal):
+            atom = vocab.coerce_atom(item.atom, file=f, line=ln)
+            decl = vocab.predicate(atom.pred)
+            if not item.negated:
+                for arg, spec in zip(atom.args, decl.args):
+                    if isinstance(arg, Var):
+                        var_types.setdefault(arg.name, spec.type.kind)
+            body.append(Literal(atom, item.negated))
+        else:
+            for e in (item.left, item.right):
+                _check_params(e, params, rule)
+            body.append(item)
+    for item in body:
+        if isinstance(item, Comparison):
+            numeric = item.op not in ("=", "!=") or any(isinstance(e, BinOp) for e in (item.left, item.right))
+            if numeric:
+                for name in expr_variables(item.left) + expr_variables(item.right):
+                    kind = var_types.get(name)
+                    if kind is not None and kind not in ("date", "amount", "integer"):
+                        raise ValueTypeError(
+                            f"rule '{rule.id}': {name} is a {kind} value and cannot be used in "
+                            f"arithmetic or an ordering comparison ('{item}')", file=f, line=ln)
+    _check_safety(rule, head, body)
+    return Rule(rule.id, head, tuple(body), rule.cites, rule.gloss, rule.quotes, rule.overrides,
+                rule.negated_head, rule.file, rule.line, rule.area)
+
+
+def _check_params(e, params, rule) -> None:
+    if isinstance(e, ParamRef) and e.name not in params:
+        raise KbSyntaxError(f"rule '{rule.id}' uses unknown parameter '${e.name}'", file=rule.file,
+                            line=rule.line, suggestion=("$" + s) if (s := closest(e.name, params)) else None)
+    if isinstance(e, BinOp):
+        _check_params(e.left, params, rule)
+        _check_params(e.right, params, rule)
+
+
+def _display_var(name: str) -> str:
+    return "_" if name.startswith("_") else name
+
+
+def _check_safety(rule: Rule, head: Atom, body: list[BodyItem]) -> None:
+    f, ln = rule.file, rule.line
+    positive_vars = {v for item in body if isinstance(item, Literal) and not item.negated
+                     for v in item.atom.variables()}
+    bound = set(positive_vars)
+    pending = [item for item in body if isinstance(item, Comparison)]
+    changed = True
+    while changed:  # assignments X = expr bind X once expr is bound
+        changed = False
+        for item in list(pending):
+            target = _assignment_target(item, bound)
+            if target is not None:
+                bound.add(target)
+                pending.remove(item)
+                changed = True
+    for v in head.variables():
+        if v not in bound:
+            raise UnsafeVariableError(
+                f"rule '{rule.id}': variable {_display_var(v)} in the head does not occur in a positive "
+                f"body atom (every head variable must be bound by the body)", file=f, line=ln)
+    for item in body:
+        if isinstance(item, Literal) and item.negated:
+            for v in item.atom.variables():
+                if v not in bound:
+                    shown = _display_var(v)
+                    hint = (" An anonymous '_' under 'not' is not allowed: define a helper conclusion "
+                            "(has_x(A) :- x(A, _).) and negate that.") if shown == "_" else ""
+                    raise UnsafeVariableError(
+                        f"rule '{rule.id}': variable {shown} in 'not {item.atom}' is not bound by a "
+                        f"positive body atom.{hint}", file=f, line=ln)
+        if isinstance(item, Comparison):
+            for v in item_variables(item):
+                if v not in bound:
+                    raise UnsafeVariableError(
+                        f"rule '{rule.id}': variable {_display_var(v)} in '{item}' is not bound by a "
+                        f"positive body atom", file=f, line=ln)
+
+
+def _assignment_target(item: Comparison, bound: set[str]) -> str | None:
+    """X when ``item`` is ``X = expr`` (or ``expr = X``) with X unbound and expr bound."""
+    if item.op != "=":
+        return None
+    for target, source in ((item.left, item.right), (item.right, item.left)):
+        if isinstance(target, Var) and target.name not in bound \
+                and all(v in bound for v in expr_variables(source)):
+            return target.name
+    return None
+
+
+# --- overrides ---------------------------------------------------------------------
+
+def _check_overrides(rules: dict[str, list[Rule]]) -> dict[str, list[str]]:
+    overridden_by: dict[str, list[str]] = defaultdict(list)
+    for rid in sorted(rules):
+        exc = rules[rid][0]
+        for target_id in exc.overrides:
+            if target_id not in rules:
+                raise OverrideError(f"rule '{exc.id}' overrides '{target_id}', which is not a rule",
+                                    file=exc.file, line=exc.line, suggestion=closest(target_id, rules))
+            target = rules[target_id][0]
+            if target_id == exc.id:
+                raise OverrideError(f"rule '{exc.id}' overrides itself", file=exc.file, line=exc.line)
+            if (target.head.pred, target.head.arity) != (exc.head.pred, exc.head.arity):
+                raise OverrideError(
+                    f"exception '{exc.id}' concludes about {exc.head.pred}/{exc.head.arity} but the rule it "
+                    f"overrides, '{target_id}', concludes {target.head.pred}/{target.head.arity}",
+                    file=exc.file, line=exc.line)
+            if target.negated_head == exc.negated_head:
+                polarity = "not " if exc.negated_head else ""
+                raise OverrideError(
+                    f"exception '{exc.id}' must conclude the opposite of '{target_id}' "
+                    f"(both conclude '{polarity}{exc.head.pred}')", file=exc.file, line=exc.line)
+            overridden_by[target_id].append(exc.id)
+    # cycles in the override relation
+    graph = {rid: list(rules[rid][0].overrides) for rid in rules}
+    state: dict[str, int] = {}
+    for start in sorted(graph):
+        stack = [(start, iter(sorted(graph[start])))]
+        path = [start]
+        if state.get(start):
+            continue
+        state[start] = 1
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                state[node] = 2
+                stack.pop()
+                path.pop()
+                continue
+            if state.get(nxt) == 1:
+                cycle = path[path.index(nxt):] + [nxt]
+                first = rules[nxt][0]
+                raise OverrideError(f"override cycle: {' overrides '.join(cycle)}",
+                                    file=first.file, line=first.line)
+            if not state.get(nxt):
+                state[nxt] = 1
+                stack.append((nxt, iter(sorted(graph[nxt]))))
+                path.append(nxt)
+    return {k: sorted(v) for k, v in overridden_by.items()}
+
+
+# --- compilation ---------------------------------------------------------------------
+
+def substitute_params(e, params: dict[str, Param]):
+    if isinstance(e, ParamRef):
+        return Const(params[e.name].value, "int")
+    if isinstance(e, BinOp):
+        return BinOp(e.op, substitute_params(e.left, params), substitute_params(e.right, params))
+    return e
+
+
+def order_body(body: tuple[BodyItem, ...], recursive: set[str]) -> tuple[BodyItem, ...]:
+    """Evaluation order: recursive atoms first, then the other positive atoms in the
+    author's order, each negation or comparison right after its variables are bound."""
+    positives = [i for i in body if isinstance(i, Literal) and not i.negated]
+    positives = [i for i in positives if i.atom.pred in recursive] + \
+                [i for i in positives if i.atom.pred not in recursive]
+    pending = [i for i in body if not (isinstance(i, Literal) and not i.negated)]
+    out: list[BodyItem] = []
+    bound: set[str] = set()
+
+    def flush() -> None:
+        progress = True
+        while progress:
+            progress = False
+            for item in list(pending):
+                target = _assignment_target(item, bound) if isinstance(item, Comparison) else None
+                if target is not None or all(v in bound for v in item_variables(item)):
+                    out.append(item)
+                    pending.remove(item)
+                    if target is not None:
+                        bound.add(target)
+                    progress = True
+
+    flush()
+    for atom in positives:
+        out.append(atom)
+        bound.update(atom.atom.variables())
+        flush()
+    out.extend(pending)  # unreachable for safe rules
+    return tuple(out)
+
+
+def _compile(rules, overrides, params, ordered, sccs) -> list[CompiledRule]:
+    out: list[CompiledRule] = []
+    exception_ids = {rid for rid, group in rules.items() if group[0].overrides}
+    for rid in rules:
+        for r in rules[rid]:
+            recursive = set()
+            if sccs is not None:
+                own = FIRES + rid if rid in exception_ids else r.head.pred
+                recursive = {p for p, s in sccs.items() if s == sccs.get(own) and own in sccs}
+            body = order_body(r.body, recursive)
+            ordered[(r.file, r.line)] = body
+            concrete = tuple(
+                Comparison(i.op, substitute_params(i.left, params), substitute_params(i.right, params))
+                if isinstance(i, Comparison) else i for i in body)
+            if rid in overrides:
+                concrete = concrete + (Literal(Atom(BLOCKED + rid, r.head.args), negated=True),)
+            if rid in exception_ids:
+                fires = Atom(FIRES + rid, r.head.args)
+                out.append(CompiledRule(fires, concrete, r, "fires"))
+                if not r.negated_head:
+                    out.append(CompiledRule(r.head, (Literal(fires),), r, "conclude"))
+            else:
+                out.append(CompiledRule(r.head, concrete, r, "rule"))
+    for target_id in sorted(overrides):
+        target = rules[target_id][0]
+        xs = tuple(Var(f"A{i}") for i in range(target.head.arity))
+        for exc_id in overrides[target_id]:
+            out.append(CompiledRule(Atom(BLOCKED + target_id, xs), (Literal(Atom(FIRES + exc_id, xs)),),
+                                    rules[exc_id][0], "blocked"))
+    return out
+
+
+def _dependency_edges(compiled: list[CompiledRule]):
+    for c in compiled:
+        for item in c.body:
+            if isinstance(item, Literal):
+                yield c.head.pred, item.atom.pred, item.negated, c
+
+
+def _tarjan(nodes: list[str], edges: dict[str, list[str]]) -> dict[str, int]:
+    """Strongly connected components: node -> component number (iterative, deterministic)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    comp: dict[str, int] = {}
+    counter = 0
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            succ = edges.get(node, [])
+            if i < len(succ):
+                work.append((node, i + 1))
+                nxt = succ[i]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if low[node] == index[node]:
+                cid = len(set(comp.values()))
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp[w] = cid
+                    if w == node:
+                        break
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return comp
+
+
+def _describe(pred: str) -> str:
+    owner = internal_owner(pred)
+    if owner is None:
+        return pred
+    return f"exception '{owner}'" if pred.startswith(FIRES) else f"the overrides of '{owner}'"
+
+
+def _check_stratification(compiled: list[CompiledRule], vocab: Vocabulary) -> dict[str, int]:
+    edges: dict[str, list[str]] = defaultdict(list)
+    nodes = set()
+    for head, dep, _, _ in _dependency_edges(compiled):
+        edges[head].append(dep)
+        nodes.update((head, dep))
+    for k in edges:
+        edges[k] = sorted(set(edges[k]))
+    comp = _tarjan(sorted(nodes), edges)
+    for head, dep, negated, c in _dependency_edges(compiled):
+        if negated and comp[head] == comp[dep]:
+            cycle = sorted(p for p, s in comp.items() if s == comp[head])
+            r = c.origin
+            raise StratificationError(
+                f"rule '{r.id}': {_describe(head)} depends on 'not {_describe(dep)}', and "
+                f"{_describe(dep)} depends back on {_describe(head)} (recursive cycle through negation: "
+                f"{', '.join(_describe(p) for p in cycle)}); such a program has no well-defined answer",
+                file=r.file, line=r.line, predicate=head)
+    return comp
+
+
+def _strata(compiled: list[CompiledRule], comp: dict[str, int]) -> dict[str, int]:
+    """Stratum number of every derived predicate (0 = depends on no negation)."""
+    stratum: dict[str, int] = {}
+    heads = sorted({c.head.pred for c in compiled})
+    for _ in range(len(heads) + 1):
+        changed = False
+        for head, dep, negated, _ in _dependency_edges(compiled):
+            need = stratum.get(dep, 0) + (1 if negated else 0)
+            if comp.get(head) == comp.get(dep) and not negated:
+                need = stratum.get(dep, 0)
+            if stratum.get(head, 0) < need:
+                stratum[head] = need
+                changed = True
+        if not changed:
+            break
+    return {h: stratum.get(h, 0) for h in heads}

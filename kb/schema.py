@@ -1,0 +1,74 @@
+"""JSON Schema of the scenario format, generated from the vocabulary."""
+from __future__ import annotations
+
+import re
+
+from .vocabulary import Vocabulary
+
+_VALUE_PATTERNS = {
+    "id": r"[a-z][a-z0-9_]*",
+    "date": r"\d{4}-\d{2}-\d{2}",
+    "amount": r"-?\d+(\.\d{1,2})?",
+    "integer": r"-?\d+",
+    "string": r'"(?:[^"\\]|\\.)*"',
+}
+
+
+def _arg_pattern(arg) -> str:
+    if arg.type.kind == "enum":
+        return "(?:" + "|".join(re.escape(v) for v in arg.type.value_names) + ")"
+    return _VALUE_PATTERNS[arg.type.kind]
+
+
+def _fact_pattern(decl) -> str:
+    if not decl.args:
+        return rf"{decl.name}(\(\s*\))?"
+    inner = r"\s*,\s*".join(_arg_pattern(a) for a in decl.args)
+    return rf"{decl.name}\(\s*{inner}\s*\)"
+
+
+def scenario_schema(vocab: Vocabulary, title: str) -> dict:
+    """A JSON Schema (draft 2020-12) that a scenario file, read as YAML, satisfies.
+
+    Each fact is a string matching one input predicate's signature; the
+    vocabulary's documentation is carried into the schema's descriptions.
+    Type checks the schema cannot express (real calendar dates) are left to
+    the kit's own validation.
+    """
+    fact_variants = []
+    for name in sorted(vocab.inputs):
+        decl = vocab.inputs[name]
+        fact_variants.append({
+            "title": decl.signature,
+            "description": decl.doc,
+            "type": "string",
+            "pattern": rf"^\s*{_fact_pattern(decl)}\s*\.?\s*$",
+        })
+    pattern_names = "|".join(sorted(vocab.all_predicates()))
+    atom = {"type": "string", "pattern": rf"^\s*(?:{pattern_names})\b.*$"}
+    clause_id = {"type": ["string", "number"], "pattern": r"^(preamble|\d+(\.\d+)*(\.[a-z])?)$"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"Scenario for {title}",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["scenario", "facts"],
+        "properties": {
+            "scenario": {"type": "string", "description": "The scenario's name: the legal proposition it tests."},
+            "description": {"type": "string"},
+            "facts": {"type": ["array", "null"], "items": {"anyOf": fact_variants}},
+            "expect": {
+                "type": ["array", "null"],
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "holds": atom,
+                        "does_not_hold": atom,
+                        "cites": {"type": "array", "items": clause_id},
+                    },
+                    "oneOf": [{"required": ["holds"]}, {"required": ["does_not_hold"]}],
+                },
+            },
+        },
+    }

@@ -1,0 +1,461 @@
+"""Parser of the kit's rule language, scenario facts and query patterns.
+
+A rule file is literate Datalog. Each statement is preceded by annotation
+lines that carry its provenance::
+
+    % comments run from % to the end of the line
+    @rule fm_not_liable
+    @cites 9.1
+    @gloss A party prevented by force majeure from performing is not liable.
+    @quote 9.1 "the party suffering from force majeure or accident shall not be held liable"
+    @overrides liable_for_non_performance
+    not liable(P, E) :- affected(P, E), force_majeure(E).
+
+    @param data_retention_days
+    @cites 4.3
+    @gloss Natural days JD Cloud keeps the user's data after the terms end.
+    @quote 4.3 "within 7 natural days"
+    param data_retention_days = 7.
+
+Statements: facts ``p(a, 1).``, rules ``head :- item, item.``, exceptions
+``not head :- ...`` (with ``@overrides``) and parameters ``param name = 7.``.
+Body items are atoms, ``not`` atoms, and comparisons between integer
+expressions (``=  !=  <  <=  >  >=``, ``+ - *``, parentheses, ``$param``).
+Lowercase names are predicates and symbols, capitalised names variables, ``_``
+an anonymous variable; dates are written ``2026-03-01``, amounts ``1200.50``,
+strings ``"..."``. The parser builds :mod:`kb.terms` objects; nothing it reads
+is ever evaluated as Python.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import KbSyntaxError
+from .terms import (
+    Atom, BinOp, Comparison, Const, Literal, Param, ParamRef, Quote, Rule, RuleFile,
+    STRING_PREFIX, Var, iso_to_day,
+)
+
+IDENT_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
+VAR_RE = re.compile(r"[A-Z][A-Za-z0-9_]*\Z")
+CLAUSE_ID_RE = re.compile(r"(preamble|[0-9]+(\.[0-9]+)*(\.[a-z])?)\.?\Z")
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<ws>[ \t\r]+)
+  | (?P<comment>%[^\n]*)
+  | (?P<date>\d{4}-\d{2}-\d{2}(?![\w-]))
+  | (?P<decimal>\d+\.\d+(?![\w.]))
+  | (?P<int>\d+(?![\w]))
+  | (?P<string>"(?:[^"\\\n]|\\.)*")
+  | (?P<param>\$[a-z][a-z0-9_]*)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<op>:-|!=|<=|>=|[=<>+\-*(),.])
+    """,
+    re.VERBOSE,
+)
+
+COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
+KEYWORDS = ("not", "param")
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # name, var, int, decimal, date, string, param, op, end
+    text: str
+    line: int
+    col: int
+
+
+def tokenize(text: str, file: str, first_line: int = 1) -> list[Token]:
+    """Split Datalog text into tokens; raises KbSyntaxError on a stray character."""
+    tokens: list[Token] = []
+    for offset, line_text in enumerate(text.split("\n")):
+        lineno = first_line + offset
+        pos = 0
+        while pos < len(line_text):
+            m = _TOKEN_RE.match(line_text, pos)
+            if not m:
+                ch = line_text[pos]
+                if ch == '"':
+                    raise KbSyntaxError("unterminated string", file=file, line=lineno)
+                raise KbSyntaxError(f"unexpected character {ch!r} at column {pos + 1}", file=file, line=lineno)
+            kind = m.lastgroup
+            tok = m.group(kind)
+            if kind == "name":
+                if tok == "_" or tok[0].isupper():
+                    kind = "var"
+                elif tok[0] == "_":
+                    raise KbSyntaxError(
+                        f"'{tok}': names may not start with '_' (use '_' alone for an anonymous variable)",
+                        file=file, line=lineno)
+            if kind not in ("ws", "comment"):
+                tokens.append(Token(kind, tok, lineno, pos + 1))
+            pos = m.end()
+    return tokens
+
+
+def _unescape(token: str) -> str:
+    body = token[1:-1]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+class _Parser:
+    """Recursive-descent parser over a token list."""
+
+    def __init__(self, tokens: list[Token], file: str, last_line: int):
+        self.toks = tokens
+        self.i = 0
+        self.file = file
+        self.last_line = last_line
+        self.anon = 0
+
+    # -- helpers
+    def peek(self, ahead: int = 0) -> Token:
+        j = self.i + ahead
+        if j < len(self.toks):
+            return self.toks[j]
+        line = self.toks[-1].line if self.toks else self.last_line
+        return Token("end", "", line, 0)
+
+    def next(self) -> Token:
+        tok = self.peek()
+        self.i += 1
+        return tok
+
+    def error(self, message: str, tok: Token | None = None) -> KbSyntaxError:
+        tok = tok or self.peek()
+        return KbSyntaxError(message, file=self.file, line=tok.line)
+
+    def expect(self, text: str) -> Token:
+        tok = self.peek()
+        if tok.kind != "op" or tok.text != text:
+            found = "end of input" if tok.kind == "end" else f"'{tok.text}'"
+            raise self.error(f"expected '{text}' but found {found}")
+        return self.next()
+
+    def at_op(self, text: str) -> bool:
+        tok = self.peek()
+        return tok.kind == "op" and tok.text == text
+
+    def at_end(self) -> bool:
+        return self.peek().kind == "end"
+
+    # -- terms
+    def term(self, allow_vars: bool = True) -> Var | Const:
+        tok = self.next()
+        if tok.kind == "var":
+            if not allow_vars:
+                raise self.error(f"variable '{tok.text}' is not allowed here: facts are ground", tok)
+            if tok.text == "_":
+                self.anon += 1
+                return Var(f"_{self.anon}")
+            return Var(tok.text)
+        if tok.kind == "op" and tok.text == "-" and self.peek().kind in ("int", "decimal"):
+            inner = self.term(allow_vars)
+            if inner.kind == "int":
+                return Const(-inner.value, "int")
+            return Const("-" + inner.value, "decimal")
+        return self.constant(tok)
+
+    def constant(self, tok: Token) -> Const:
+        if tok.kind == "name":
+            if tok.text in KEYWORDS:
+                raise self.error(f"'{tok.text}' is a keyword and cannot be used as a constant", tok)
+            return Const(tok.text, "symbol")
+        if tok.kind == "int":
+            return Const(int(tok.text), "int")
+        if tok.kind == "decimal":
+            return Const(tok.text, "decimal")
+        if tok.kind == "date":
+            try:
+                return Const(iso_to_day(tok.text), "date")
+            except ValueError:
+                raise self.error(f"'{tok.text}' is not a valid date (YYYY-MM-DD)", tok) from None
+        if tok.kind == "string":
+            return Const(STRING_PREFIX + _unescape(tok.text), "string")
+        found = "end of input" if tok.kind == "end" else f"'{tok.text}'"
+        raise self.error(f"expected a term but found {found}", tok)
+
+    def atom(self, allow_vars: bool = True) -> Atom:
+        tok = self.next()
+        if tok.kind != "name":
+            if tok.kind == "var":
+                raise self.error(
+                    f"'{tok.text}' starts with a capital letter: predicates are lowercase", tok)
+            found = "end of input" if tok.kind == "end" else f"'{tok.text}'"
+            raise self.error(f"expected a predicate name but found {found}", tok)
+        if tok.text in KEYWORDS:
+            raise self.error(f"'{tok.text}' is a keyword and cannot be a predicate name", tok)
+        if "__" in tok.text:
+            raise self.error(f"'{tok.text}': names may not contain '__' (reserved for the kit)", tok)
+        args: list = []
+        if self.at_op("("):
+            self.next()
+            if not self.at_op(")"):
+                args.append(self.term(allow_vars))
+                while self.at_op(","):
+                    self.next()
+                    args.append(self.term(allow_vars))
+            self.expect(")")
+        return Atom(tok.text, tuple(args))
+
+    # -- expressions
+    def expr(self):
+        left = self.mul()
+        while self.peek().kind == "op" and self.peek().text in ("+", "-"):
+            op = self.next().text
+            left = BinOp(op, left, self.mul())
+        return left
+
+    def mul(self):
+        left = self.unary()
+        while self.at_op("*"):
+            self.next()
+            left = BinOp("*", left, self.unary())
+        return left
+
+    def unary(self):
+        if self.at_op("-"):
+            self.next()
+            return BinOp("-", Const(0, "int"), self.unary())
+        return self.primary()
+
+    def primary(self):
+        tok = self.peek()
+        if self.at_op("("):
+            self.next()
+            e = self.expr()
+            self.expect(")")
+            return e
+        if tok.kind == "param":
+            self.next()
+            return ParamRef(tok.text[1:])
+        if tok.kind == "var":
+            return self.term()
+        self.next()
+        return self.constant(tok)
+
+    # -- body and statements
+    def body_item(self):
+        tok = self.peek()
+        if tok.kind == "name" and tok.text == "not":
+            self.next()
+            return Literal(self.atom(), negated=True)
+        if tok.kind == "name" and not (self.peek(1).kind == "op" and self.peek(1).text in COMPARISONS):
+            return Literal(self.atom())
+        left = self.expr()
+        op_tok = self.next()
+        if op_tok.kind != "op" or op_tok.text not in COMPARISONS:
+            found = "end of input" if op_tok.kind == "end" else f"'{op_tok.text}'"
+            raise self.error(f"expected a comparison ({' '.join(COMPARISONS)}) but found {found}", op_tok)
+        return Comparison(op_tok.text, left, self.expr())
+
+    def statement(self):
+        """One statement: ('param', name, value, line) or ('rule', negated, head, body, line)."""
+        start = self.peek()
+        if start.kind == "name" and start.text == "param":
+            self.next()
+            name = self.next()
+            if name.kind != "name" or not IDENT_RE.match(name.text):
+                raise self.error("expected a lowercase parameter name after 'param'", name)
+            self.expect("=")
+            value = self.term(allow_vars=False)
+            if value.kind != "int":
+                raise self.error(f"parameter '{name.text}' must be an integer", name)
+            self.expect(".")
+            return ("param", name.text, value.value, start.line)
+        negated = False
+        if start.kind == "name" and start.text == "not":
+            self.next()
+            negated = True
+        head = self.atom()
+        body: list = []
+        if self.at_op(":-"):
+            self.next()
+            body.append(self.body_item())
+            while self.at_op(","):
+                self.next()
+                body.append(self.body_item())
+        if self.peek().kind == "end":
+            raise self.error(f"statement starting with '{head.pred}' is not terminated by '.'", start)
+        self.expect(".")
+        return ("rule", negated, head, tuple(body), start.line)
+
+
+def parse_atom(text: str, *, file: str = "<query>", line: int = 1, allow_vars: bool = True) -> Atom:
+    """Parse one atom such as ``liable(jd_cloud, E)`` (a trailing '.' is allowed)."""
+    p = _Parser(tokenize(text, file, line), file, line)
+    if p.at_end():
+        raise KbSyntaxError("empty pattern: expected an atom such as liable(jd_cloud, E)", file=file, line=line)
+    atom = p.atom(allow_vars=allow_vars)
+    if p.at_op("."):
+        p.next()
+    if not p.at_end():
+        raise p.error(f"unexpected '{p.peek().text}' after {atom.pred}(...)")
+    return atom
+
+
+# --- rule files -----------------------------------------------------------------
+
+_ANNOTATIONS = ("rule", "param", "cites", "gloss", "quote", "overrides")
+
+
+def parse_clause_ids(text: str, file: str, line: int) -> tuple[str, ...]:
+    ids = [c.strip() for c in text.split(",")]
+    if not ids or any(not c for c in ids):
+        raise KbSyntaxError("@cites needs a comma-separated list of clause ids", file=file, line=line)
+    for c in ids:
+        if not CLAUSE_ID_RE.match(c):
+            raise KbSyntaxError(f"'{c}' is not a clause id (such as 9.2 or preamble)", file=file, line=line)
+    return tuple(c.rstrip(".") for c in ids)
+
+
+def parse_rule_file(text: str, file: str, area: str = "") -> RuleFile:
+    """Parse a rule file into rules and parameters, each with its provenance."""
+    result = RuleFile(path=file, area=area)
+    lines = text.split("\n")
+    notes: dict[str, list] = {}
+    note_line: int | None = None
+    chunk: list[str] = []
+    chunk_start = 0
+    seen_ids: dict[str, int] = {}
+
+    def flush_statements(final: bool) -> None:
+        nonlocal chunk, chunk_start, notes, note_line
+        if not chunk:
+            return
+        source = "\n".join(chunk)
+        tokens = tokenize(source, file, chunk_start)
+        if not tokens:
+            chunk = []
+            return
+        p = _Parser(tokens, file, chunk_start + len(chunk) - 1)
+        stmts = []
+        while not p.at_end():
+            # a statement is complete only when its '.' is present
+            j = p.i
+            depth = 0
+            complete = False
+            while j < len(tokens):
+                t = tokens[j]
+                if t.kind == "op" and t.text == "(":
+                    depth += 1
+                elif t.kind == "op" and t.text == ")":
+                    depth -= 1
+                elif t.kind == "op" and t.text == "." and depth <= 0:
+                    complete = True
+                    break
+                j += 1
+            if not complete:
+                if final:
+                    stmts.append(p.statement())  # raises the 'not terminated' error
+                break
+            stmts.append(p.statement())
+        remaining = tokens[p.i:]
+        for stmt in stmts:
+            _make_statement(stmt, notes, note_line, file, area, result, seen_ids)
+            notes, note_line = {}, None
+        if remaining:
+            first = remaining[0].line
+            chunk = chunk[first - chunk_start:]
+            chunk_start = first
+        else:
+            chunk = []
+
+    for lineno, raw in enumerate(lines, start=1):
+        stripped = raw.strip()
+        if stripped.startswith("@"):
+            if chunk and any(tokenize("\n".join(chunk), file, chunk_start)):
+                raise KbSyntaxError("annotation inside an unfinished statement (missing '.' above?)",
+                                    file=file, line=lineno)
+            chunk = []
+            m = re.match(r"@([a-z_]+)\s*(.*)\Z", stripped)
+            if not m or m.group(1) not in _ANNOTATIONS:
+                word = m.group(1) if m else stripped
+                raise KbSyntaxError(
+                    f"unknown annotation '@{word}' (expected one of: {', '.join('@' + a for a in _ANNOTATIONS)})",
+                    file=file, line=lineno)
+            key, value = m.group(1), m.group(2).strip()
+            if note_line is None:
+                note_line = lineno
+            notes.setdefault(key, []).append((value, lineno))
+            continue
+        if not chunk:
+            chunk_start = lineno
+        chunk.append(raw)
+        flush_statements(final=False)
+    flush_statements(final=True)
+    if notes:
+        raise KbSyntaxError("annotations are not followed by a statement", file=file, line=note_line)
+    return result
+
+
+def _single(notes, key, file):
+    """The one (value, line) given for an annotation, or None."""
+    values = notes.get(key, [])
+    if len(values) > 1:
+        raise KbSyntaxError(f"@{key} given twice", file=file, line=values[1][1])
+    return values[0] if values else None
+
+
+def _make_statement(stmt, notes, note_line, file, area, result: RuleFile, seen_ids) -> None:
+    kind = stmt[0]
+    line = stmt[-1]
+    quotes = []
+    for value, qline in notes.get("quote", []):
+        m = re.match(r"(\S+)\s+(\".*\")\s*\Z", value)
+        if not m:
+            raise KbSyntaxError('@quote needs a clause id and a quoted text: @quote 9.2 "..."', file=file, line=qline)
+        cid = parse_clause_ids(m.group(1), file, qline)[0]
+        quotes.append(Quote(cid, _unescape(m.group(2)), qline))
+    cites = ()
+    cite_note = _single(notes, "cites", file)
+    if cite_note:
+        cites = parse_clause_ids(cite_note[0], file, cite_note[1])
+    gloss_note = _single(notes, "gloss", file)
+    gloss = gloss_note[0].strip('"') if gloss_note else ""
+
+    if kind == "param":
+        _, name, value, _ = stmt
+        declared = _single(notes, "param", file)
+        if declared and declared[0] != name:
+            raise KbSyntaxError(f"@param says '{declared[0]}' but the statement defines '{name}'", file=file, line=line)
+        for bad in ("rule", "overrides"):
+            if bad in notes:
+                raise KbSyntaxError(f"@{bad} does not apply to a parameter", file=file, line=notes[bad][0][1])
+        result.params.append(Param(name, value, cites, gloss, tuple(quotes), file, line))
+        return
+
+    _, negated, head, body, _ = stmt
+    previous = result.rules[-1] if result.rules else None
+    if not notes and not body and previous is not None and previous.is_fact \
+            and previous.head.pred == head.pred and not negated:
+        # a further fact of the group annotated just above: same rule id and provenance
+        result.rules.append(Rule(
+            id=previous.id, head=head, body=(), cites=previous.cites, gloss=previous.gloss,
+            quotes=previous.quotes, file=file, line=line, area=area))
+        return
+    if "param" in notes:
+        raise KbSyntaxError("@param annotates a 'param' statement, not a rule", file=file, line=notes["param"][0][1])
+    rule_note = _single(notes, "rule", file)
+    if not rule_note:
+        raise KbSyntaxError(f"statement '{head.pred}' has no @rule id above it", file=file, line=line)
+    rule_id = rule_note[0]
+    if not IDENT_RE.match(rule_id) or "__" in rule_id:
+        raise KbSyntaxError(f"rule id '{rule_id}' must be a lowercase identifier", file=file, line=rule_note[1])
+    overrides: tuple[str, ...] = ()
+    for value, oline in notes.get("overrides", []):
+        for name in (v.strip() for v in value.split(",")):
+            if not IDENT_RE.match(name):
+                raise KbSyntaxError(f"@overrides needs rule ids, got '{name}'", file=file, line=oline)
+            overrides += (name,)
+    if rule_id in seen_ids:
+        raise KbSyntaxError(f"rule id '{rule_id}' is already used at line {seen_ids[rule_id]}",
+                            file=file, line=rule_note[1])
+    result.rules.append(Rule(
+        id=rule_id, head=head, body=body, cites=cites, gloss=gloss, quotes=tuple(quotes),
+        overrides=overrides, negated_head=negated, file=file, line=line, area=area,
+    ))
+    seen_ids.setdefault(rule_id, line)

@@ -1,0 +1,96 @@
+"""Running the expectations of scenario files (``python -m kb test``, and pytest)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import KbError
+from .knowledge import KnowledgeBase, _display_path
+from .scenario import Expectation, Scenario
+
+
+@dataclass(frozen=True)
+class Outcome:
+    expectation: Expectation
+    ok: bool
+    message: str
+
+
+@dataclass
+class ScenarioReport:
+    file: str
+    name: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and all(o.ok for o in self.outcomes)
+
+
+@dataclass
+class Report:
+    scenarios: list[ScenarioReport]
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.scenarios)
+
+    def to_text(self) -> str:
+        lines = []
+        passed = failed = 0
+        for s in self.scenarios:
+            status = "ok  " if s.ok else "FAIL"
+            lines.append(f"{status} {s.file}: {s.name}")
+            if s.error:
+                lines.append(f"     {s.error}")
+                failed += 1
+                continue
+            for o in s.outcomes:
+                if o.ok:
+                    passed += 1
+                else:
+                    failed += 1
+                    lines.append(f"     line {o.expectation.line}: {o.message}")
+        lines.append(f"{passed} passed, {failed} failed")
+        return "\n".join(lines)
+
+
+def check_expectation(kb: KnowledgeBase, result, exp: Expectation) -> Outcome:
+    """Whether one expectation holds of an evaluation, with a readable message when it does not."""
+    shown = kb.vocabulary.render(exp.atom.pred, tuple(getattr(a, "value", a) for a in exp.atom.args)) \
+        if exp.atom.is_ground() else str(exp.atom)
+    matches = result.matching(exp.atom)
+    if not exp.holds:
+        if matches:
+            return Outcome(exp, False, f"expected {shown} not to hold, but it does: "
+                                       f"{'; '.join(m.text for m in matches)}")
+        return Outcome(exp, True, "")
+    if not matches:
+        return Outcome(exp, False, f"expected {shown} to hold, but it does not")
+    if exp.cites is not None:
+        cited = tuple(sorted(result.explain(matches[0]).clause_ids()))
+        if cited != exp.cites:
+            return Outcome(exp, False, f"{matches[0].text} holds, but its explanation cites "
+                                       f"[{', '.join(cited)}], expected [{', '.join(exp.cites)}]")
+    return Outcome(exp, True, "")
+
+
+def run_scenario(kb: KnowledgeBase, scenario: Scenario) -> ScenarioReport:
+    report = ScenarioReport(scenario.file, scenario.name)
+    result = kb.evaluate(scenario)
+    for exp in scenario.expectations:
+        report.outcomes.append(check_expectation(kb, result, exp))
+    return report
+
+
+def run_scenario_files(kb: KnowledgeBase, files: list[Path]) -> Report:
+    reports = []
+    for path in files:
+        try:
+            scenario = kb.load_scenario(path)
+        except KbError as exc:
+            reports.append(ScenarioReport(_display_path(path), "(invalid)", error=str(exc)))
+            continue
+        reports.append(run_scenario(kb, scenario))
+    return Report(reports)

@@ -1,0 +1,263 @@
+"""The typed vocabulary of a knowledge base, declared once.
+
+``vocabulary.yaml`` declares the value types (enumerations with documented
+values, and the built-in kinds ``id``, ``date``, ``amount``, ``integer``,
+``string``), the *inputs* a scenario may assert and the *conclusions* the rules
+derive, each with typed, named arguments, a one-line documentation and the
+area it belongs to::
+
+    types:
+      party:
+        kind: enum
+        doc: A party to the agreement.
+        values:
+          jd_cloud: JD Cloud, the provider
+          user: You, the customer
+    inputs:
+      event_kind:
+        args: {event: id, kind: event_kind}
+        doc: The event is of this kind.
+        area: force_majeure
+
+Values are converted to the engine encoding here and only here: dates to day
+numbers, amounts to integer cents.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from .errors import ArityError, UnknownPredicateError, ValueTypeError, VocabularyError, closest
+from .syntax import IDENT_RE
+from .terms import Atom, Const, STRING_PREFIX, Var, iso_to_day, render_value
+from .yamlio import Node, read_yaml
+
+BUILTIN_KINDS = ("id", "date", "amount", "integer", "string")
+NUMERIC_KINDS = ("date", "amount", "integer")
+
+
+@dataclass(frozen=True)
+class ValueType:
+    name: str
+    kind: str  # enum or one of BUILTIN_KINDS
+    doc: str = ""
+    values: tuple[tuple[str, str], ...] = ()  # enum values with their documentation
+
+    @property
+    def value_names(self) -> tuple[str, ...]:
+        return tuple(v for v, _ in self.values)
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
+
+
+@dataclass(frozen=True)
+class Argument:
+    name: str
+    type: ValueType
+
+
+@dataclass(frozen=True)
+class PredicateDecl:
+    name: str
+    args: tuple[Argument, ...]
+    doc: str
+    area: str
+    role: str  # "input" or "conclusion"
+    file: str = ""
+    line: int = 0
+
+    @property
+    def arity(self) -> int:
+        return len(self.args)
+
+    @property
+    def signature(self) -> str:
+        inner = ", ".join(f"{a.name}: {a.type.name}" for a in self.args)
+        return f"{self.name}({inner})" if self.args else self.name
+
+
+@dataclass
+class Vocabulary:
+    types: dict[str, ValueType] = field(default_factory=dict)
+    inputs: dict[str, PredicateDecl] = field(default_factory=dict)
+    conclusions: dict[str, PredicateDecl] = field(default_factory=dict)
+    definitions: dict[str, PredicateDecl] = field(default_factory=dict)  # tables the rule files state
+    areas: dict[str, str] = field(default_factory=dict)  # area id -> title
+    file: str = ""
+
+    # -- lookups
+    def predicate(self, name: str) -> PredicateDecl | None:
+        return self.inputs.get(name) or self.conclusions.get(name) or self.definitions.get(name)
+
+    def derived(self) -> dict[str, PredicateDecl]:
+        """Predicates the rule files conclude: conclusions and definitions."""
+        return {**self.conclusions, **self.definitions}
+
+    def all_predicates(self) -> list[str]:
+        return sorted(set(self.inputs) | set(self.conclusions) | set(self.definitions))
+
+    def require(self, name: str, arity: int, *, file: str | None = None, line: int | None = None,
+                role: str | None = None) -> PredicateDecl:
+        """The declaration of ``name``/``arity``; an error naming the closest predicate otherwise."""
+        pool = self.inputs if role == "input" else self.derived() if role == "conclusion" else None
+        decl = pool.get(name) if pool is not None else self.predicate(name)
+        if decl is None:
+            other = self.predicate(name)
+            if other is not None and role == "input":
+                raise UnknownPredicateError(
+                    f"'{name}' is a conclusion derived by the rules, not a fact a scenario may assert",
+                    file=file, line=line, predicate=name)
+            if other is not None and role == "conclusion":
+                raise UnknownPredicateError(
+                    f"'{name}' is an input that scenarios assert; rules may not conclude it "
+                    f"(declare a conclusion in the vocabulary instead)", file=file, line=line, predicate=name)
+            candidates = list(pool) if pool is not None else self.all_predicates()
+            raise UnknownPredicateError(
+                f"'{name}' is not in the vocabulary", file=file, line=line, predicate=name,
+                suggestion=closest(name, candidates))
+        if decl.arity != arity:
+            raise ArityError(
+                f"'{name}' takes {decl.arity} argument{'s' if decl.arity != 1 else ''} "
+                f"({decl.signature}), got {arity}", file=file, line=line, predicate=name)
+        return decl
+
+    # -- values
+    def coerce_atom(self, atom: Atom, *, file: str | None = None, line: int | None = None,
+                    role: str | None = None) -> Atom:
+        """Check ``atom`` against its declaration and convert its constants to engine values."""
+        decl = self.require(atom.pred, atom.arity, file=file, line=line, role=role)
+        args = []
+        for position, (arg, spec) in enumerate(zip(atom.args, decl.args), start=1):
+            if isinstance(arg, Var):
+                args.append(arg)
+                continue
+            args.append(coerce_value(arg, spec.type, f"argument {position} ({spec.name}) of {atom.pred}",
+                                     file=file, line=line, predicate=atom.pred))
+        return Atom(atom.pred, tuple(args))
+
+    def render(self, pred: str, args: tuple) -> str:
+        """An atom of engine values as the analyst reads it (dates as ISO, amounts with cents)."""
+        decl = self.predicate(pred)
+        if not args:
+            return pred
+        kinds = [a.type.kind for a in decl.args] if decl and decl.arity == len(args) else [None] * len(args)
+        return f"{pred}({', '.join(render_value(v, k) for v, k in zip(args, kinds))})"
+
+
+def coerce_value(const: Const, vtype: ValueType, where: str, *, file=None, line=None, predicate=None) -> Const:
+    """Convert a parsed constant to the engine value of ``vtype``, or raise ValueTypeError."""
+    def bad(expected: str, suggestion: str | None = None) -> ValueTypeError:
+        shown = const.value if const.kind != "string" else render_value(const.value)
+        if const.kind == "date":
+            shown = render_value(const.value, "date")
+        return ValueTypeError(f"{where} must be {expected}, got {shown}", file=file, line=line,
+                              predicate=predicate, suggestion=suggestion)
+
+    kind = vtype.kind
+    if kind == "enum":
+        if const.kind != "symbol" or const.value not in vtype.value_names:
+            raise bad(f"one of the {vtype.name} values ({', '.join(vtype.value_names)})",
+                      closest(str(const.value), vtype.value_names))
+        return const
+    if kind == "id":
+        if const.kind != "symbol":
+            raise bad("a lowercase name such as quake1")
+        return const
+    if kind == "date":
+        if const.kind != "date":
+            raise bad("a date written YYYY-MM-DD")
+        return const
+    if kind == "integer":
+        if const.kind != "int":
+            raise bad("a whole number")
+        return const
+    if kind == "amount":
+        if const.kind == "int":
+            return Const(const.value * 100, "amount")
+        if const.kind == "decimal":
+            try:
+                cents = Decimal(const.value) * 100
+            except InvalidOperation:
+                raise bad("an amount such as 1200.50") from None
+            if cents != cents.to_integral_value():
+                raise bad("an amount with at most two decimals")
+            return Const(int(cents), "amount")
+        if const.kind == "amount":
+            return const
+        raise bad("an amount such as 1200.50")
+    if kind == "string":
+        if const.kind != "string":
+            raise bad('a quoted string such as "text"')
+        return const
+    raise bad(kind)
+
+
+# --- loading ----------------------------------------------------------------------
+
+def load_vocabulary(path: Path) -> Vocabulary:
+    root = read_yaml(path, error=VocabularyError)
+    top = root.check_keys(("areas", "types", "inputs", "conclusions", "definitions"), "the vocabulary",
+                          required=("inputs", "conclusions"), error=VocabularyError)
+    vocab = Vocabulary(file=root.file)
+    if "areas" in top:
+        for area, node in top["areas"].mapping("areas", VocabularyError).items():
+            vocab.areas[area] = node.text(f"the title of area '{area}'", VocabularyError)
+    for name, node in (top["types"].mapping("types", VocabularyError) if "types" in top else {}).items():
+        vocab.types[name] = _load_type(name, node)
+    pools = {"inputs": vocab.inputs, "conclusions": vocab.conclusions, "definitions": vocab.definitions}
+    for role, key in (("input", "inputs"), ("conclusion", "conclusions"), ("definition", "definitions")):
+        if key not in top or top[key].value is None:
+            continue
+        for name, node in top[key].mapping(key, VocabularyError).items():
+            if not IDENT_RE.match(name) or "__" in name:
+                raise node.fail(f"predicate name '{name}' must be a lowercase identifier", VocabularyError)
+            if vocab.predicate(name) is not None:
+                raise node.fail(f"predicate '{name}' is declared twice", VocabularyError)
+            decl = _load_predicate(name, node, role, vocab)
+            pools[key][name] = decl
+    return vocab
+
+
+def _load_type(name: str, node: Node) -> ValueType:
+    if name in BUILTIN_KINDS:
+        raise node.fail(f"'{name}' is a built-in type and cannot be redeclared", VocabularyError)
+    items = node.check_keys(("kind", "doc", "values"), f"type '{name}'", required=("kind",), error=VocabularyError)
+    kind = items["kind"].text("kind", VocabularyError)
+    doc = items["doc"].text("doc", VocabularyError) if "doc" in items else ""
+    if kind != "enum":
+        raise items["kind"].fail(f"declared types are enumerations ('kind: enum'); "
+                                 f"built-in types are {', '.join(BUILTIN_KINDS)}", VocabularyError)
+    if "values" not in items:
+        raise node.fail(f"enumeration '{name}' needs its values", VocabularyError)
+    values = []
+    for value, vnode in items["values"].mapping("values", VocabularyError).items():
+        if not IDENT_RE.match(value):
+            raise vnode.fail(f"enumeration value '{value}' must be a lowercase identifier", VocabularyError)
+        values.append((value, vnode.text(f"the documentation of '{value}'", VocabularyError)
+                       if vnode.value is not None else ""))
+    return ValueType(name, "enum", doc, tuple(values))
+
+
+def _load_predicate(name: str, node: Node, role: str, vocab: Vocabulary) -> PredicateDecl:
+    items = node.check_keys(("args", "doc", "area"), f"predicate '{name}'", required=("doc", "area"),
+                            error=VocabularyError)
+    args = []
+    if "args" in items and items["args"].value is not None:
+        for arg_name, tnode in items["args"].mapping(f"the args of '{name}'", VocabularyError).items():
+            type_name = tnode.text(f"the type of '{arg_name}'", VocabularyError)
+            vtype = vocab.types.get(type_name)
+            if vtype is None and type_name in BUILTIN_KINDS:
+                vtype = ValueType(type_name, type_name)
+            if vtype is None:
+                raise tnode.fail(f"unknown type '{type_name}' for argument '{arg_name}' of '{name}'",
+                                 VocabularyError, suggestion=closest(type_name, list(vocab.types) + list(BUILTIN_KINDS)))
+            args.append(Argument(arg_name, vtype))
+    area = items["area"].text("area", VocabularyError)
+    if vocab.areas and area not in vocab.areas:
+        raise items["area"].fail(f"unknown area '{area}'", VocabularyError, suggestion=closest(area, vocab.areas))
+    doc = items["doc"].text("doc", VocabularyError)
+    return PredicateDecl(name, tuple(args), re.sub(r"\s+", " ", doc).strip(), area, role, node.file, node.line)

@@ -1,0 +1,104 @@
+"""Shared fixtures: the built-in agreement, and small temporary knowledge bases."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import kb
+
+SMALL_TEXT = """**1. Definitions**
+1.1. A node is reachable from another when a path of links leads to it.
+1.2. A node is isolated when nothing is reachable from it.
+
+**2. Fees**
+2.1. The fee is due 7 days before the renewal date.
+"""
+
+SMALL_VOCABULARY = """
+areas:
+  graph: Graph
+types:
+  colour:
+    kind: enum
+    doc: A colour.
+    values:
+      red: red
+      blue: blue
+inputs:
+  node:
+    args: {n: id}
+    doc: A node.
+    area: graph
+  link:
+    args: {from: id, to: id}
+    doc: A link.
+    area: graph
+  paint:
+    args: {n: id, c: colour}
+    doc: The node is painted.
+    area: graph
+  due:
+    args: {d: date}
+    doc: A due date.
+    area: graph
+  paid:
+    args: {d: date}
+    doc: A payment date.
+    area: graph
+  fee:
+    args: {a: amount}
+    doc: A fee.
+    area: graph
+conclusions:
+  reach:
+    args: {from: id, to: id}
+    doc: Reachable.
+    area: graph
+  isolated:
+    args: {n: id}
+    doc: Isolated.
+    area: graph
+  on_time:
+    args: {d: date}
+    doc: Paid on time.
+    area: graph
+  flagged:
+    args: {n: id}
+    doc: Flagged.
+    area: graph
+"""
+
+
+def write_kb(root: Path, rules: dict[str, str], vocabulary: str = SMALL_VOCABULARY,
+             text: str = SMALL_TEXT, coverage: str | None = None) -> Path:
+    """Write a small knowledge base folder (rule files given as {stem: text}) and return it."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "terms.md").write_text(text, encoding="utf-8")
+    (root / "vocabulary.yaml").write_text(textwrap.dedent(vocabulary), encoding="utf-8")
+    (root / "rules").mkdir(exist_ok=True)
+    for stem, body in rules.items():
+        (root / "rules" / f"{stem}.dl").write_text(textwrap.dedent(body), encoding="utf-8")
+    manifest = "name: small\ntitle: Small test agreement\ntext: terms.md\nvocabulary: vocabulary.yaml\nrules: rules\n"
+    if coverage is not None:
+        (root / "coverage.yaml").write_text(coverage, encoding="utf-8")
+        manifest += "coverage: coverage.yaml\n"
+    (root / "agreement.yaml").write_text(manifest, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def agreement() -> kb.KnowledgeBase:
+    return kb.load_agreement()
+
+
+@pytest.fixture
+def make_kb(tmp_path):
+    """make_kb({"graph": RULES}) -> a loaded KnowledgeBase from a temporary folder."""
+    counter = iter(range(1000))
+
+    def make(rules: dict[str, str], **kwargs) -> kb.KnowledgeBase:
+        return kb.load_knowledge_base(write_kb(tmp_path / f"kb{next(counter)}", rules, **kwargs))
+
+    return make
