@@ -107,7 +107,7 @@ class _Renderable:
         return self.to_text()
 
 
-@dataclass
+@dataclass(repr=False)
 class Explanation(_Renderable):
     """Why a conclusion holds: the derivation tree and the clauses it relied on."""
 
@@ -170,7 +170,7 @@ class Reason:
         return out
 
 
-@dataclass
+@dataclass(repr=False)
 class WhyNot(_Renderable):
     """Why a question has no answer: for each rule that could conclude it, what is missing."""
 
