@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import KbError
+from .errors import KbError, ScenarioError
 from .knowledge import DEFAULT_AGREEMENT, KnowledgeBase, load_agreement, load_knowledge_base
 
 
@@ -23,7 +23,7 @@ def _kb(args) -> KnowledgeBase:
 def cmd_ask(args) -> int:
     kb = _kb(args)
     result = kb.evaluate(kb.load_scenario(args.scenario))
-    if args.query:
+    if args.query is not None:
         answers = result.ask(args.query)
         matches = result.matching(args.query)
         if args.json:
@@ -81,7 +81,7 @@ def cmd_test(args) -> int:
         elif p.exists():
             files.append(p)
         else:
-            raise KbError("file not found", file=str(p))
+            raise ScenarioError("file not found", file=str(p))
     report = run_scenario_files(kb, files)
     print(report.to_text())
     return 0 if report.ok else 1
@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KbError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # a KbError with no file reads "error: ..." already: do not print "error: error: ..."
+        print(f"error: {str(exc).removeprefix('error: ')}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

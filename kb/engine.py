@@ -60,7 +60,11 @@ class Engine:
         self._thread_id = threading.get_ident()
         pyDatalog.clear()
         # declare every input predicate, so that querying or negating one without facts answers "no"
-        for name, arity in sorted(self._input_arity.items()):
+        # (and every conclusion or definition that no rule derives, so that negating one answers "yes")
+        vocab, derived = self.program.vocabulary, set(self.program.derived)
+        declared = {name: decl.arity for name, decl in {**vocab.conclusions, **vocab.definitions}.items()
+                    if name not in derived}
+        for name, arity in sorted({**declared, **self._input_arity}.items()):
             args = [self._const(self._SENTINEL) for _ in range(arity)]
             +PLiteral.make(name, args)
             -PLiteral.make(name, args)

@@ -53,7 +53,9 @@ class KbError(Exception):
         if self.file is not None:
             where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
         hint = f" (did you mean '{self.suggestion}'?)" if self.suggestion else ""
-        return f"{where}{self.kind}: {self.message}{hint}"
+        # one line whatever the input held: a newline in a quoted value is shown as \n
+        text = f"{where}{self.kind}: {self.message}{hint}"
+        return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class KbSyntaxError(KbError):

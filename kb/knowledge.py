@@ -116,8 +116,9 @@ class KnowledgeBase:
 
     def parse_pattern(self, pattern: Union[str, Atom]) -> Atom:
         """A question such as ``liable(jd_cloud, E)``, checked against the vocabulary."""
-        atom = parse_atom(pattern) if isinstance(pattern, str) else pattern
-        return self.vocabulary.coerce_atom(atom, file="<query>" if isinstance(pattern, str) else None)
+        if isinstance(pattern, str):
+            return self.vocabulary.coerce_atom(parse_atom(pattern), file="<query>", line=1)
+        return self.vocabulary.coerce_atom(pattern)
 
     def json_schema(self) -> dict:
         from .schema import scenario_schema
@@ -269,8 +270,7 @@ def load_knowledge_base(root: Union[str, Path]) -> KnowledgeBase:
 
     clauses = parse_agreement(path_of("text"))
     clauses.source = _display_path(path_of("text"))
-    vocab_path = path_of("vocabulary")
-    vocabulary = load_vocabulary(vocab_path)
+    vocabulary = load_vocabulary(path_of("vocabulary"), display=_display_path)
     rules_dir = path_of("rules")
     rule_files = []
     for path in sorted(rules_dir.glob("*.dl")):
@@ -278,6 +278,12 @@ def load_knowledge_base(root: Union[str, Path]) -> KnowledgeBase:
         rule_files.append(parse_rule_file(text, _display_path(path), area=path.stem))
     if not rule_files:
         raise VocabularyError(f"no rule files (*.dl) in {_display_path(rules_dir)}")
+    for interp in vocabulary.interpretations.values():
+        for cid in interp.clauses:
+            if cid not in clauses:
+                raise UnknownClauseError(f"interpretation '{interp.name}' names clause '{cid}', which does not exist",
+                                         file=interp.file, line=interp.line, clause=cid,
+                                         suggestion=closest(cid, clauses.ids()))
     program = build_program(rule_files, vocabulary, clauses)
     omissions = _load_omissions(path_of("coverage"), clauses) if "coverage" in items else {}
     scenarios = path_of("scenarios") if "scenarios" in items else None
@@ -286,11 +292,16 @@ def load_knowledge_base(root: Union[str, Path]) -> KnowledgeBase:
 
 
 def _load_omissions(path: Path, clauses: ClauseTree) -> dict[str, str]:
-    """Clauses deliberately not encoded, each with its reason."""
-    root = read_yaml(path, file=_display_path(path), error=CitationError)
-    out = {}
-    if root.value is None:
-        return out
+    """Clauses deliberately not encoded, each with its reason (a file, or a folder of *.yaml)."""
+    out: dict[str, str] = {}
+    for file in (sorted(path.glob("*.yaml")) if path.is_dir() else [path]):
+        root = read_yaml(file, file=_display_path(file), error=CitationError)
+        if root.value is not None:
+            _add_omissions(root, clauses, out)
+    return out
+
+
+def _add_omissions(root, clauses: ClauseTree, out: dict[str, str]) -> None:
     for cid, node in root.mapping("the coverage file", CitationError).items():
         if cid not in clauses:
             raise UnknownClauseError(f"the coverage file names clause '{cid}', which does not exist",
@@ -300,8 +311,10 @@ def _load_omissions(path: Path, clauses: ClauseTree) -> dict[str, str]:
         if not reason.strip():
             raise CitationError(f"clause {cid} is listed as not encoded without a reason",
                                 file=node.file, line=node.line)
-        out[clauses.normalise_id(cid)] = reason.strip()
-    return out
+        key = clauses.normalise_id(cid)
+        if key in out:
+            raise CitationError(f"clause {cid} is listed twice as not encoded", file=node.file, line=node.line)
+        out[key] = reason.strip()
 
 
 _cache: dict[str, KnowledgeBase] = {}

@@ -238,8 +238,10 @@ def _check_safety(rule: Rule, head: Atom, body: list[BodyItem]) -> None:
                     shown = _display_var(v)
                     hint = (" An anonymous '_' under 'not' is not allowed: define a helper conclusion "
                             "(has_x(A) :- x(A, _).) and negate that.") if shown == "_" else ""
+                    written = Atom(item.atom.pred, tuple(Var(_display_var(a.name)) if isinstance(a, Var) else a
+                                                         for a in item.atom.args))
                     raise UnsafeVariableError(
-                        f"rule '{rule.id}': variable {shown} in 'not {item.atom}' is not bound by a "
+                        f"rule '{rule.id}': variable {shown} in 'not {written}' is not bound by a "
                         f"positive body atom.{hint}", file=f, line=ln)
         if isinstance(item, Comparison):
             for v in item_variables(item):

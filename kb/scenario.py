@@ -25,7 +25,7 @@ from typing import Union
 
 from .errors import KbError, ScenarioError
 from .syntax import parse_atom, parse_clause_ids
-from .terms import Atom, render_value
+from .terms import Atom, Const, render_value
 from .vocabulary import Vocabulary
 from .yamlio import Node, read_yaml
 
@@ -38,6 +38,10 @@ class Fact:
     @property
     def key(self) -> tuple[str, tuple]:
         return (self.atom.pred, tuple(a.value for a in self.atom.args))
+
+    @property
+    def is_interpretation(self) -> bool:
+        return self.atom.pred == "interpretation"
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,11 @@ class Scenario:
 
     def fact_keys(self) -> frozenset[tuple[str, tuple]]:
         return frozenset(f.key for f in self.facts)
+
+    @property
+    def interpretations(self) -> tuple[str, ...]:
+        """The named interpretations the scenario switches on, sorted."""
+        return tuple(sorted(f.atom.args[0].value for f in self.facts if f.is_interpretation))
 
     def with_facts(self, atoms: list[Atom], name: str | None = None) -> "Scenario":
         """A copy with ``atoms`` (already validated) as its facts."""
@@ -86,7 +95,8 @@ def build_scenario(facts: list[Union[str, Atom]], vocab: Vocabulary, *, name: st
                                 f"got {type(f).__name__}", file=file)
         fact = Fact(atom, 0)
         if fact.key in seen:
-            raise ScenarioError(f"duplicate fact {vocab.render(*fact.key)}", file=file)
+            raise ScenarioError(f"duplicate fact {vocab.render(*fact.key)} (first given as fact {seen[fact.key]})",
+                                file=file, line=i if file == "<scenario>" else None)
         seen[fact.key] = i
         out.append(fact)
     return Scenario(name, tuple(out), file=file)
@@ -98,7 +108,7 @@ def load_scenario(source: Union[str, Path], vocab: Vocabulary, *, file: str | No
     name_file = root.file
     if root.value is None:
         raise ScenarioError("the scenario file is empty", file=name_file, line=1)
-    top = root.check_keys(("scenario", "description", "facts", "expect"), "a scenario",
+    top = root.check_keys(("scenario", "description", "interpretations", "facts", "expect"), "a scenario",
                           required=("scenario", "facts"))
     title = top["scenario"].text("scenario (its name)")
     description = top["description"].text("description") if "description" in top and \
@@ -115,6 +125,18 @@ def load_scenario(source: Union[str, Path], vocab: Vocabulary, *, file: str | No
                                 file=node.file, line=node.line)
         seen[fact.key] = node.line
         facts.append(fact)
+    if "interpretations" in top and top["interpretations"].value is not None:
+        for node in top["interpretations"].sequence("interpretations"):
+            name = node.text("an interpretation name").strip()
+            atom = vocab.coerce_atom(Atom("interpretation", (Const(name, "symbol"),)), file=node.file,
+                                     line=node.line, role="input") if "interpretation" in vocab.inputs else None
+            if atom is None:
+                raise node.fail("this knowledge base declares no interpretations")
+            fact = Fact(atom, node.line)
+            if fact.key in seen:
+                raise ScenarioError(f"interpretation '{name}' given twice", file=node.file, line=node.line)
+            seen[fact.key] = node.line
+            facts.append(fact)
     expectations = []
     if "expect" in top and top["expect"].value is not None:
         for node in top["expect"].sequence("expect"):
@@ -150,10 +172,14 @@ def scenario_to_yaml(scenario: Scenario, vocab: Vocabulary) -> str:
     lines = [f"scenario: {_yaml_str(scenario.name)}"]
     if scenario.description:
         lines.append(f"description: {_yaml_str(scenario.description)}")
+    if scenario.interpretations:
+        lines.append("interpretations:")
+        lines.extend(f"  - {name}" for name in scenario.interpretations)
     lines.append("facts:")
-    for key in sorted({f.key for f in scenario.facts}, key=lambda k: (k[0], [str(v) for v in k[1]])):
+    for key in sorted({f.key for f in scenario.facts if not f.is_interpretation},
+                      key=lambda k: (k[0], [str(v) for v in k[1]])):
         lines.append(f"  - {_yaml_str(vocab.render(*key))}")
-    if not scenario.facts:
+    if lines[-1] == "facts:":
         lines[-1] = "facts: []"
     return "\n".join(lines) + "\n"
 

@@ -86,6 +86,7 @@ class Vocabulary:
     inputs: dict[str, PredicateDecl] = field(default_factory=dict)
     conclusions: dict[str, PredicateDecl] = field(default_factory=dict)
     definitions: dict[str, PredicateDecl] = field(default_factory=dict)  # tables the rule files state
+    interpretations: dict[str, "Interpretation"] = field(default_factory=dict)
     areas: dict[str, str] = field(default_factory=dict)  # area id -> title
     file: str = ""
 
@@ -198,28 +199,95 @@ def coerce_value(const: Const, vtype: ValueType, where: str, *, file=None, line=
 
 # --- loading ----------------------------------------------------------------------
 
-def load_vocabulary(path: Path) -> Vocabulary:
-    root = read_yaml(path, error=VocabularyError)
-    top = root.check_keys(("areas", "types", "inputs", "conclusions", "definitions"), "the vocabulary",
-                          required=("inputs", "conclusions"), error=VocabularyError)
-    vocab = Vocabulary(file=root.file)
-    if "areas" in top:
-        for area, node in top["areas"].mapping("areas", VocabularyError).items():
-            vocab.areas[area] = node.text(f"the title of area '{area}'", VocabularyError)
-    for name, node in (top["types"].mapping("types", VocabularyError) if "types" in top else {}).items():
-        vocab.types[name] = _load_type(name, node)
-    pools = {"inputs": vocab.inputs, "conclusions": vocab.conclusions, "definitions": vocab.definitions}
-    for role, key in (("input", "inputs"), ("conclusion", "conclusions"), ("definition", "definitions")):
-        if key not in top or top[key].value is None:
+@dataclass(frozen=True)
+class Interpretation:
+    """A named alternative reading of an ambiguous passage, switched on per scenario."""
+
+    name: str
+    clauses: tuple[str, ...]
+    question: str
+    default: str  # the reading the rules adopt when the interpretation is off
+    alternative: str  # the reading the interpretation switches on
+    file: str = ""
+    line: int = 0
+
+
+INTERPRETATION = "interpretation"
+
+
+def load_vocabulary(path: Path, display=str) -> Vocabulary:
+    """Load a vocabulary file, or a folder of them (``*.yaml``, merged in name order).
+
+    Enumerations declared in several files are merged (a value may be declared once),
+    so each area can add its own duties or remedies to a shared type.
+    """
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    if not files:
+        raise VocabularyError(f"no vocabulary files (*.yaml) in {path}")
+    roots = []
+    for f in files:
+        root = read_yaml(f, file=display(f), error=VocabularyError)
+        if root.value is None:
             continue
-        for name, node in top[key].mapping(key, VocabularyError).items():
-            if not IDENT_RE.match(name) or "__" in name:
-                raise node.fail(f"predicate name '{name}' must be a lowercase identifier", VocabularyError)
-            if vocab.predicate(name) is not None:
-                raise node.fail(f"predicate '{name}' is declared twice", VocabularyError)
-            decl = _load_predicate(name, node, role, vocab)
-            pools[key][name] = decl
+        top = root.check_keys(("areas", "types", "inputs", "conclusions", "definitions", "interpretations"),
+                              "the vocabulary", error=VocabularyError)
+        roots.append(top)
+    vocab = Vocabulary(file=display(path))
+    for top in roots:
+        if "areas" in top:
+            for area, node in top["areas"].mapping("areas", VocabularyError).items():
+                if area in vocab.areas:
+                    raise node.fail(f"area '{area}' is declared twice", VocabularyError)
+                vocab.areas[area] = node.text(f"the title of area '{area}'", VocabularyError)
+    for top in roots:
+        for name, node in (top["types"].mapping("types", VocabularyError) if "types" in top else {}).items():
+            new = _load_type(name, node)
+            old = vocab.types.get(name)
+            if old is not None:
+                clash = set(old.value_names) & set(new.value_names)
+                if clash:
+                    raise node.fail(f"enumeration '{name}' declares '{sorted(clash)[0]}' again", VocabularyError)
+                new = ValueType(name, "enum", old.doc or new.doc, old.values + new.values)
+            vocab.types[name] = new
+    for top in roots:
+        if "interpretations" in top and top["interpretations"].value is not None:
+            for name, node in top["interpretations"].mapping("interpretations", VocabularyError).items():
+                if not IDENT_RE.match(name):
+                    raise node.fail(f"interpretation name '{name}' must be a lowercase identifier", VocabularyError)
+                if name in vocab.interpretations:
+                    raise node.fail(f"interpretation '{name}' is declared twice", VocabularyError)
+                vocab.interpretations[name] = _load_interpretation(name, node)
+    if vocab.interpretations:
+        vtype = ValueType(INTERPRETATION, "enum", "A named interpretation of an ambiguous passage.",
+                          tuple((n, i.alternative) for n, i in sorted(vocab.interpretations.items())))
+        vocab.types[INTERPRETATION] = vtype
+        vocab.inputs[INTERPRETATION] = PredicateDecl(
+            INTERPRETATION, (Argument("reading", vtype),),
+            "The scenario adopts this named interpretation instead of the default reading.",
+            INTERPRETATION, "input", str(path), 0)
+    pools = {"inputs": vocab.inputs, "conclusions": vocab.conclusions, "definitions": vocab.definitions}
+    for top in roots:
+        for role, key in (("input", "inputs"), ("conclusion", "conclusions"), ("definition", "definitions")):
+            if key not in top or top[key].value is None:
+                continue
+            for name, node in top[key].mapping(key, VocabularyError).items():
+                if not IDENT_RE.match(name) or "__" in name:
+                    raise node.fail(f"predicate name '{name}' must be a lowercase identifier", VocabularyError)
+                if vocab.predicate(name) is not None:
+                    raise node.fail(f"predicate '{name}' is declared twice", VocabularyError)
+                pools[key][name] = _load_predicate(name, node, role, vocab)
     return vocab
+
+
+def _load_interpretation(name: str, node: Node) -> Interpretation:
+    items = node.check_keys(("clauses", "question", "default", "alternative"), f"interpretation '{name}'",
+                            required=("clauses", "question", "default", "alternative"), error=VocabularyError)
+    cnode = items["clauses"]
+    raw = [c.text("a clause id", VocabularyError) for c in cnode.sequence("clauses", VocabularyError)]
+    texts = {k: re.sub(r"\s+", " ", items[k].text(k, VocabularyError)).strip()
+             for k in ("question", "default", "alternative")}
+    return Interpretation(name, tuple(raw), texts["question"], texts["default"], texts["alternative"],
+                          node.file, node.line)
 
 
 def _load_type(name: str, node: Node) -> ValueType:
@@ -257,7 +325,7 @@ def _load_predicate(name: str, node: Node, role: str, vocab: Vocabulary) -> Pred
                                  VocabularyError, suggestion=closest(type_name, list(vocab.types) + list(BUILTIN_KINDS)))
             args.append(Argument(arg_name, vtype))
     area = items["area"].text("area", VocabularyError)
-    if vocab.areas and area not in vocab.areas:
+    if vocab.areas and area not in vocab.areas and area != INTERPRETATION:
         raise items["area"].fail(f"unknown area '{area}'", VocabularyError, suggestion=closest(area, vocab.areas))
     doc = items["doc"].text("doc", VocabularyError)
     return PredicateDecl(name, tuple(args), re.sub(r"\s+", " ", doc).strip(), area, role, node.file, node.line)

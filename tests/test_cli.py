@@ -1,0 +1,286 @@
+"""``python -m kb`` run as a separate process from the repository root."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS_DIR = "kb/agreements/jcs_kubernetes/scenarios"
+EARTHQUAKE = f"{SCENARIOS_DIR}/earthquake_outage_provider_not_liable.yaml"
+
+TEXT_9_1 = ("When the Service Terms is impossibly performed or become unnecessary or meaningless due to force "
+            "majeure or other accidents, the party suffering from force majeure or accident shall not be held liable.")
+TEXT_9_2 = ("Force majeure or accidental events refer to unforeseeable, insurmountable and unavoidable objective "
+            "events that have a significant impact on one or both parties, including but not limited to natural "
+            "disasters such as floods, earthquakes, epidemics of plagues, and social events such as war, unrest, "
+            "government actions, and interruption of China telecom trunk lines, hackers network congestion, "
+            "telecommunications sector technology adjustment and government regulation.")
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kb", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+def assert_one_error_line(proc: subprocess.CompletedProcess, expected: str | None = None) -> str:
+    """Exit code 2, nothing on stdout, one line on stderr starting with 'error:', no traceback."""
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.endswith("\n") and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("error: ")
+    assert not proc.stderr.startswith("error: error:")
+    line = proc.stderr.rstrip("\n")
+    if expected is not None:
+        assert line == expected
+    return line
+
+
+# --- ask ------------------------------------------------------------------------------
+
+def test_ask_prints_the_scenario_name_and_its_conclusions():
+    proc = run("ask", EARTHQUAKE)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout == (
+        "scenario: earthquake outage: provider not liable, 9.1\n"
+        "conclusions (3):\n"
+        "  exempt_from_liability(jd_cloud, outage)\n"
+        "  force_majeure(quake)\n"
+        "  force_majeure_excuses(jd_cloud, quake)\n"
+    )
+
+
+def test_ask_finds_a_scenario_by_name_in_the_agreements_scenario_folder():
+    proc = run("ask", "earthquake_outage_provider_not_liable.yaml")
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines()[0] == "scenario: earthquake outage: provider not liable, 9.1"
+
+
+def test_ask_query_with_no_answer_prints_no():
+    proc = run("ask", EARTHQUAKE, "--query", "liable(jd_cloud, B)")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "liable(jd_cloud, B): no\n", "")
+
+
+def test_ask_query_prints_each_variable_binding():
+    proc = run("ask", EARTHQUAKE, "--query", "exempt_from_liability(P, B)")
+    assert (proc.returncode, proc.stdout) == (0, "exempt_from_liability(P, B): P = jd_cloud, B = outage\n")
+
+
+def test_ask_ground_query_that_holds_prints_yes():
+    proc = run("ask", EARTHQUAKE, "--query", "force_majeure(quake)")
+    assert (proc.returncode, proc.stdout) == (0, "force_majeure(quake): yes\n")
+
+
+def test_ask_explain_cites_9_1_and_9_2_with_their_text():
+    proc = run("ask", EARTHQUAKE, "--explain")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    lines = [line.strip() for line in proc.stdout.splitlines()]
+    assert lines[:5] == ["scenario: earthquake outage: provider not liable, 9.1", "conclusions (3):",
+                         "exempt_from_liability(jd_cloud, outage)", "force_majeure(quake)",
+                         "force_majeure_excuses(jd_cloud, quake)"]
+    assert "exempt_from_liability(jd_cloud, outage) holds." in lines
+    assert f"9.1: {TEXT_9_1}" in lines
+    assert f"9.2: {TEXT_9_2}" in lines
+    # the rules relied on, with the clauses they cite and the quotes they carry
+    assert any(line.startswith("by rule fm_exempts_breach [9.1]") for line in lines)
+    assert any(line.startswith("by rule fm_listed_event [9.2]") for line in lines)
+    assert '9.1: "the party suffering from force majeure or accident shall not be held liable"' in lines
+
+
+def test_ask_query_explain_without_answers_says_why_not_and_names_the_defeating_exception():
+    proc = run("ask", EARTHQUAKE, "--query", "liable(jd_cloud, B)", "--explain")
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("liable(jd_cloud, B): no\n")
+    assert "liable_for_breach" in proc.stdout
+    assert "fm_no_liability" in proc.stdout
+
+
+def test_ask_json_parses_and_lists_the_conclusions():
+    proc = run("ask", EARTHQUAKE, "--json")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout) == {
+        "scenario": "earthquake outage: provider not liable, 9.1",
+        "conclusions": ["exempt_from_liability(jd_cloud, outage)", "force_majeure(quake)",
+                        "force_majeure_excuses(jd_cloud, quake)"],
+    }
+
+
+def test_ask_json_query_gives_the_answers():
+    proc = run("ask", EARTHQUAKE, "--query", "exempt_from_liability(P, B)", "--json")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout) == {
+        "scenario": "earthquake outage: provider not liable, 9.1",
+        "query": "exempt_from_liability(P, B)",
+        "answers": [{"P": "jd_cloud", "B": "outage"}],
+    }
+
+
+def test_ask_json_explain_has_one_explanation_per_conclusion():
+    payload = json.loads(run("ask", EARTHQUAKE, "--json", "--explain").stdout)
+    assert len(payload["explanations"]) == len(payload["conclusions"]) == 3
+
+
+# --- test -------------------------------------------------------------------------------
+
+def test_test_passes_on_the_builtin_scenarios():
+    files = sorted((ROOT / SCENARIOS_DIR).glob("*.yaml"))
+    expectations = sum(len(yaml.safe_load(p.read_text(encoding="utf-8")).get("expect") or []) for p in files)
+    proc = run("test")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    lines = proc.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines[:-1]] == [f"ok   {SCENARIOS_DIR}/{p.name}" for p in files]
+    assert lines[-1] == f"{expectations} passed, 0 failed"
+    assert expectations == 19
+
+
+def test_test_fails_with_exit_1_on_a_wrong_expectation(tmp_path):
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(
+        "scenario: earthquake, wrongly expected liable\n"
+        "facts:\n"
+        "  - event(quake, earthquake)\n"
+        "  - suffered(jd_cloud, quake)\n"
+        "  - affects_performance(quake, impossible)\n"
+        "  - breach(jd_cloud, outage)\n"
+        "  - breach_caused_by(outage, quake)\n"
+        "expect:\n"
+        "  - holds: force_majeure(quake)\n"
+        "  - holds: liable(jd_cloud, outage)\n"
+        "  - does_not_hold: exempt_from_liability(jd_cloud, B)\n", encoding="utf-8")
+    proc = run("test", str(wrong))
+    assert (proc.returncode, proc.stderr) == (1, "")
+    assert proc.stdout.splitlines() == [
+        f"FAIL {wrong}: earthquake, wrongly expected liable",
+        "     line 10: expected liable(jd_cloud, outage) to hold, but it does not",
+        "     line 11: expected exempt_from_liability(jd_cloud, B) not to hold, but it does: "
+        "exempt_from_liability(jd_cloud, outage)",
+        "1 passed, 2 failed",
+    ]
+
+
+def test_test_fails_with_exit_1_on_wrong_cites(tmp_path):
+    wrong = tmp_path / "cites.yaml"
+    wrong.write_text("scenario: cites\nfacts:\n  - event(quake, earthquake)\nexpect:\n"
+                     "  - holds: force_majeure(quake)\n    cites: [9.1]\n", encoding="utf-8")
+    proc = run("test", str(wrong))
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [
+        f"FAIL {wrong}: cites",
+        "     line 5: force_majeure(quake) holds, but its explanation cites [9.2], expected [9.1]",
+        "0 passed, 1 failed",
+    ]
+
+
+def test_test_reports_an_invalid_scenario_file_as_a_failure_with_its_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: bad\nfacts:\n  - sufered(jd_cloud, quake)\n", encoding="utf-8")
+    proc = run("test", str(bad))
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [
+        f"FAIL {bad}: (invalid)",
+        f"     {bad}:3: unknown predicate: 'sufered' is not in the vocabulary (did you mean 'suffered'?)",
+        "0 passed, 1 failed",
+    ]
+
+
+def test_test_on_a_missing_file_is_an_error():
+    assert_one_error_line(run("test", "no_such_scenario.yaml"),
+                          "error: no_such_scenario.yaml: scenario error: file not found")
+
+
+# --- check, clause, schema ------------------------------------------------------------------
+
+def test_check_reports_all_checks_passed_and_the_coverage():
+    proc = run("check")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    lines = proc.stdout.splitlines()
+    assert lines[0] == ('JD Cloud "JCS for Kubernetes" Service Terms: 97 numbered clauses, 12 rules, 1 parameters, '
+                        '9 inputs, 12 conclusions: all checks passed')
+    assert "  8.1          encoded by liable_for_breach" in lines
+    assert "  9.1          encoded by fm_excuses_party, fm_exempts_breach, fm_no_liability" in lines
+
+
+def test_clause_prints_the_text_of_9_2():
+    proc = run("clause", "9.2")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout == f"9.2  (kb/agreements/jcs_kubernetes/terms.md:115)\n{TEXT_9_2}\n"
+
+
+def test_clause_of_a_section_prints_its_heading_and_clauses():
+    proc = run("clause", "9")
+    assert proc.returncode == 0
+    assert proc.stdout == (f"9 Force Majeure  (kb/agreements/jcs_kubernetes/terms.md:113)\n"
+                           f"  9.1: {TEXT_9_1}\n  9.2: {TEXT_9_2}\n")
+
+
+def test_schema_prints_a_json_schema_for_scenarios():
+    proc = run("schema")
+    assert proc.returncode == 0
+    schema = json.loads(proc.stdout)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["required"] == ["scenario", "facts"]
+    titles = [v["title"] for v in schema["properties"]["facts"]["items"]["anyOf"]]
+    assert "event(event: id, kind: event_kind)" in titles and len(titles) == 9
+
+
+# --- errors: exit code 2 and one line on stderr --------------------------------------------
+
+def test_unknown_clause_suggests_the_closest():
+    assert_one_error_line(run("clause", "9.3"), "error: unknown clause: no clause '9.3' in "
+                                                "kb/agreements/jcs_kubernetes/terms.md (did you mean '9.2'?)")
+
+
+def test_missing_scenario_file():
+    assert_one_error_line(run("ask", "no_such_scenario.yaml"),
+                          "error: no_such_scenario.yaml: scenario error: file not found")
+
+
+def test_bad_query_syntax():
+    assert_one_error_line(run("ask", EARTHQUAKE, "--query", "liable(jd_cloud"),
+                          "error: <query>:1: syntax error: expected ')' but found end of input")
+
+
+def test_unknown_predicate_in_a_query_suggests_the_closest():
+    line = assert_one_error_line(run("ask", EARTHQUAKE, "--query", "liabel(jd_cloud, B)"))
+    assert line.startswith("error: <query>")
+    assert line.endswith("unknown predicate: 'liabel' is not in the vocabulary (did you mean 'liable'?)")
+
+
+def test_wrong_arity_in_a_query():
+    line = assert_one_error_line(run("ask", EARTHQUAKE, "--query", "liable(jd_cloud)"))
+    assert line.endswith("wrong arity: 'liable' takes 2 arguments (liable(party: party, breach: id)), got 1")
+
+
+def test_scenario_with_an_error_reports_its_file_and_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: bad\nfacts:\n  - event(quake, earthquak)\n", encoding="utf-8")
+    line = assert_one_error_line(run("ask", str(bad)))
+    assert line.startswith(f"error: {bad}:3: wrong type: argument 2 (kind) of event must be one of the event_kind "
+                           f"values (")
+    assert line.endswith("got earthquak (did you mean 'earthquake'?)")
+
+
+def test_unknown_builtin_agreement_suggests_the_closest():
+    assert_one_error_line(run("--agreement", "jcs_kubernets", "check"),
+                          "error: no built-in agreement 'jcs_kubernets' (available: jcs_kubernetes) "
+                          "(did you mean 'jcs_kubernetes'?)")
+
+
+def test_broken_rule_file_in_another_knowledge_base_reports_file_and_line(tmp_path):
+    from conftest import write_kb
+
+    root = write_kb(tmp_path / "small", {"graph": "@rule r1\n@cites 1.1\n@gloss g.\n"
+                                                  "@quote 1.1 \"A node is reachable\"\nreach(X, Y) :- lnk(X, Y).\n"})
+    assert_one_error_line(run("--kb", "small", "check", cwd=tmp_path),
+                          "error: small/rules/graph.dl:5: unknown predicate: 'lnk' is not in the vocabulary "
+                          "(did you mean 'link'?)")
+
+
+def test_missing_knowledge_base_folder():
+    assert_one_error_line(run("--kb", "/nonexistent/kb", "check"),
+                          "error: /nonexistent/kb/agreement.yaml: vocabulary error: file not found")

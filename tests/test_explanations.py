@@ -1,0 +1,137 @@
+"""Explanations, why-not, ask and diff on the force-majeure slice of the built-in agreement."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import kb
+
+QUAKE = [
+    "event(quake, earthquake)",
+    "suffered(jd_cloud, quake)",
+    "affects_performance(quake, impossible)",
+    "breach(jd_cloud, outage)",
+    "breach_caused_by(outage, quake)",
+]
+
+
+@pytest.fixture(scope="module")
+def quake(agreement):
+    return agreement.evaluate(QUAKE)
+
+
+def test_earthquake_outage_conclusions_are_sorted_and_exact(quake):
+    assert [c.text for c in quake.conclusions] == [
+        "exempt_from_liability(jd_cloud, outage)",
+        "force_majeure(quake)",
+        "force_majeure_excuses(jd_cloud, quake)",
+    ]
+
+
+def test_earthquake_outage_provider_not_liable_9_1(quake):
+    assert quake.ask("liable(jd_cloud, B)") == []
+    assert quake.ask("exempt_from_liability(P, B)") == [{"P": "jd_cloud", "B": "outage"}]
+    assert quake.holds("force_majeure(quake)")
+
+
+def test_explanation_names_rules_clauses_and_quotes(quake):
+    explanation = quake.explain("exempt_from_liability(jd_cloud, outage)")
+    assert explanation.holds
+    assert explanation.clause_ids() == ["9.1", "9.2"]
+    text = explanation.to_text()
+    assert "by rule fm_exempts_breach [9.1]" in text
+    assert "by rule fm_excuses_party [9.1, 9.2]" in text
+    assert "by rule fm_listed_event [9.2]" in text
+    assert '9.1: "the party suffering from force majeure or accident shall not be held liable"' in text
+    assert "  9.2: Force majeure or accidental events refer to unforeseeable, insurmountable" in text
+    assert "event(quake, earthquake)  <- fact of the scenario" in text
+    # the exception considered and why it did not apply
+    assert ("exception fm_listed_event_lacks_quality [9.2] did not apply: "
+            "criterion_not_met(quake, _) is not a fact of the scenario") in text
+
+
+def test_explanation_json_and_html(quake):
+    explanation = quake.explain("force_majeure(quake)")
+    data = json.loads(json.dumps(explanation.to_json()))
+    assert data["conclusion"] == "force_majeure(quake)"
+    assert data["derivation"]["rule"]["id"] == "fm_listed_event"
+    assert [c["id"] for c in data["clauses"]] == ["9.2"]
+    assert {p["atom"] for p in data["derivation"]["premises"]} == {
+        "event(quake, earthquake)", "listed_event_kind(earthquake, natural_disaster)"}
+    html = explanation._repr_html_()
+    assert "<b>fm_listed_event</b>" in html and "&ldquo;Force majeure or accidental events" in html
+
+
+def test_why_not_shows_the_exception_that_defeats_liability(quake):
+    why = quake.why_not("liable(jd_cloud, outage)")
+    assert not why.holds
+    assert len(why.reasons) == 1
+    reason = why.reasons[0]
+    assert reason.rule.id == "liable_for_breach"
+    assert reason.satisfied == ["breach(jd_cloud, outage)"]
+    assert reason.failed == "defeated by exception 'fm_no_liability'"
+    assert reason.defeated_by.atom == "not liable(jd_cloud, outage)"
+    assert reason.defeated_by.rule.cites == ["9.1"]
+    assert why.clause_ids() == ["8.1", "9.1", "9.2"]
+
+
+def test_why_not_names_the_missing_fact(agreement):
+    result = agreement.evaluate(["event(quake, earthquake)", "breach(jd_cloud, outage)"])
+    why = result.why_not("exempt_from_liability(jd_cloud, outage)")
+    assert [r.detail for r in why.reasons] == ["breach_caused_by(outage, E) is not a fact of the scenario"]
+    why = result.why_not("force_majeure_excuses(jd_cloud, quake)")
+    assert [r.detail for r in why.reasons] == ["suffered(jd_cloud, quake) is not a fact of the scenario"]
+
+
+def test_why_not_on_a_failed_comparison_shows_the_values(agreement):
+    result = agreement.evaluate(["terms_ended_on(2026-03-01)", "assessment_date(2026-03-08)"])
+    why = result.why_not("data_no_longer_retained_on(2026-03-08)")
+    assert [r.detail for r in why.reasons] == [
+        "D > E + $data_retention_days is false: 2026-03-08 > 2026-03-01 + 7 ($data_retention_days, 4.3) "
+        "(= 2026-03-08)"]
+
+
+def test_why_not_on_something_that_holds(quake):
+    why = quake.why_not("force_majeure(E)")
+    assert why.holds and why.answers == ["force_majeure(quake)"]
+
+
+def test_explain_of_a_conclusion_that_does_not_hold(quake):
+    explanation = quake.explain("liable(jd_cloud, outage)")
+    assert not explanation.holds
+    assert explanation.to_text() == "liable(jd_cloud, outage) does not hold (ask why_not for the reasons)."
+
+
+def test_explain_needs_a_ground_conclusion(quake):
+    with pytest.raises(kb.KbError, match="explain needs a ground conclusion"):
+        quake.explain("force_majeure(E)")
+
+
+def test_diff_foreseeable_earthquake_flips_liability(agreement, quake):
+    foreseen = agreement.evaluate(QUAKE + ["criterion_not_met(quake, unforeseeable)"])
+    change = kb.diff(quake, foreseen)
+    assert [c.text for c in change.gained] == ["liable(jd_cloud, outage)"]
+    assert [c.text for c in change.lost] == [
+        "exempt_from_liability(jd_cloud, outage)", "force_majeure(quake)", "force_majeure_excuses(jd_cloud, quake)"]
+    assert change.to_text().splitlines()[0] == "+ liable(jd_cloud, outage)"
+    assert kb.diff(quake, quake).to_text() == "(no change)"
+    explanation = foreseen.explain("liable(jd_cloud, outage)")
+    assert ("exception fm_no_liability [9.1] did not apply: exempt_from_liability(jd_cloud, outage) "
+            "does not hold") in explanation.to_text()
+
+
+def test_retention_boundary_day_7_and_day_8(agreement):
+    day7 = agreement.evaluate(["terms_ended_on(2026-03-01)", "assessment_date(2026-03-08)"])
+    day8 = agreement.evaluate(["terms_ended_on(2026-03-01)", "assessment_date(2026-03-09)"])
+    assert day7.ask("must_store_data_on(D)") == [{"D": "2026-03-08"}]
+    assert day7.ask("data_no_longer_retained_on(D)") == []
+    assert day8.ask("must_store_data_on(D)") == []
+    assert day8.ask("data_no_longer_retained_on(D)") == [{"D": "2026-03-09"}]
+    assert day7.ask("data_retention_last_day(D)") == [{"D": "2026-03-08"}]
+
+
+def test_the_end_day_itself_is_not_a_retention_day(agreement):
+    same_day = agreement.evaluate(["terms_ended_on(2026-03-01)", "assessment_date(2026-03-01)"])
+    assert same_day.ask("must_store_data_on(D)") == []
+    assert same_day.ask("data_no_longer_retained_on(D)") == []
