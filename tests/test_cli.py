@@ -11,7 +11,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS_DIR = "kb/agreements/jcs_kubernetes/scenarios"
-EARTHQUAKE = f"{SCENARIOS_DIR}/earthquake_outage_provider_not_liable.yaml"
+EARTHQUAKE = f"{SCENARIOS_DIR}/force_majeure_earthquake_outage_provider_not_liable.yaml"
 
 TEXT_9_1 = ("When the Service Terms is impossibly performed or become unnecessary or meaningless due to force "
             "majeure or other accidents, the party suffering from force majeure or accident shall not be held liable.")
@@ -56,7 +56,7 @@ def test_ask_prints_the_scenario_name_and_its_conclusions():
 
 
 def test_ask_finds_a_scenario_by_name_in_the_agreements_scenario_folder():
-    proc = run("ask", "earthquake_outage_provider_not_liable.yaml")
+    proc = run("ask", "force_majeure_earthquake_outage_provider_not_liable.yaml")
     assert proc.returncode == 0
     assert proc.stdout.splitlines()[0] == "scenario: earthquake outage: provider not liable, 9.1"
 

@@ -139,7 +139,7 @@ COMMANDS = {
     "ask_json_explain": ["ask", "{many}", "--json", "--explain"],
     "ask_query_explain": ["ask", "{many}", "--query", "liable(P, B)", "--explain"],
     "ask_query_why_not_json": ["ask", "{many}", "--query", "exempt_from_liability(user, B)", "--json", "--explain"],
-    "ask_builtin_scenario": ["ask", "earthquake_outage_provider_not_liable.yaml", "--explain"],
+    "ask_builtin_scenario": ["ask", "force_majeure_earthquake_outage_provider_not_liable.yaml", "--explain"],
     "check": ["check"],
     "test": ["test"],
     "small_ask_explain": ["--kb", "{small}", "ask", "{graph}", "--explain"],

@@ -37,7 +37,7 @@ from kb.terms import STRING_PREFIX, render_value
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILTIN = ROOT / "kb" / "agreements" / "jcs_kubernetes"
-EARTHQUAKE = BUILTIN / "scenarios" / "earthquake_outage_provider_not_liable.yaml"
+EARTHQUAKE = BUILTIN / "scenarios" / "force_majeure_earthquake_outage_provider_not_liable.yaml"
 
 TOKEN = "MARKER"  # every payload contains it; it must never reach a compiler, a shell or open()
 
