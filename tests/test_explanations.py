@@ -87,9 +87,8 @@ def test_why_not_names_the_missing_fact(agreement):
 def test_why_not_on_a_failed_comparison_shows_the_values(agreement):
     result = agreement.evaluate(["terms_ended_on(2026-03-01)", "assessment_date(2026-03-08)"])
     why = result.why_not("data_no_longer_retained_on(2026-03-08)")
-    assert [r.detail for r in why.reasons] == [
-        "D > E + $data_retention_days is false: 2026-03-08 > 2026-03-01 + 7 ($data_retention_days, 4.3) "
-        "(= 2026-03-08)"]
+    assert [r.detail for r in why.reasons] == ["D > L is false: 2026-03-08 > 2026-03-08"]
+    assert why.reasons[0].satisfied == ["assessment_date(2026-03-08)", "data_retention_last_day(2026-03-08)"]
 
 
 def test_why_not_on_something_that_holds(quake):
