@@ -109,6 +109,21 @@ def cmd_clause(args) -> int:
     return 0
 
 
+def cmd_interpretations(args) -> int:
+    kb = _kb(args)
+    readings = kb.interpretations()
+    if not readings:
+        print("no interpretations declared")
+        return 0
+    for item in readings:
+        print(f"{item['name']} [{', '.join(item['clauses'])}]")
+        print(f"  question:    {item['question']}")
+        print(f"  default:     {item['default']}")
+        print(f"  alternative: {item['alternative']}")
+        print(f"  rules:       {', '.join(item['rules']) or '(none)'}")
+    return 0
+
+
 def cmd_schema(args) -> int:
     print(json.dumps(_kb(args).json_schema(), indent=2, sort_keys=True, ensure_ascii=False))
     return 0
@@ -133,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     clause = sub.add_parser("clause", help="print a clause")
     clause.add_argument("id")
     clause.set_defaults(func=cmd_clause)
+    interp = sub.add_parser("interpretations", help="list the named interpretations of ambiguous passages")
+    interp.set_defaults(func=cmd_interpretations)
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(func=cmd_schema)
     return parser

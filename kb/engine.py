@@ -13,8 +13,8 @@ file, scenario or query is ever evaluated as Python.
 """
 from __future__ import annotations
 
-import atexit
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, TypeVar
 
@@ -39,7 +39,8 @@ class Engine:
         self._thread_id: int | None = None
         self._queries: dict[str, object] = {}
         self._input_arity = {name: decl.arity for name, decl in program.vocabulary.inputs.items()}
-        atexit.register(self.close)
+        # stop the thread when the engine is garbage-collected, or at exit (no reference kept)
+        self._finalizer = weakref.finalize(self, self._executor.shutdown, wait=False)
         self._run(self._setup)
 
     # -- thread plumbing
@@ -50,7 +51,7 @@ class Engine:
 
     def close(self) -> None:
         """Stop the engine thread (the engine is unusable afterwards)."""
-        self._executor.shutdown(wait=False)
+        self._finalizer()
 
     # -- compilation (engine thread)
     def _setup(self) -> None:

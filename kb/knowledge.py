@@ -120,6 +120,18 @@ class KnowledgeBase:
             return self.vocabulary.coerce_atom(parse_atom(pattern), file="<query>", line=1)
         return self.vocabulary.coerce_atom(pattern)
 
+    def interpretations(self) -> list[dict]:
+        """Every named interpretation, sorted by name, with the rules that consult it."""
+        users: dict[str, set[str]] = {}
+        for rule in self.program.all_rules():
+            for item in rule.body:
+                atom = getattr(item, "atom", None)
+                if atom is not None and atom.pred == "interpretation" and atom.args:
+                    users.setdefault(atom.args[0].value, set()).add(rule.id)
+        return [{"name": i.name, "clauses": list(i.clauses), "question": i.question, "default": i.default,
+                 "alternative": i.alternative, "rules": sorted(users.get(i.name, ()))}
+                for _, i in sorted(self.vocabulary.interpretations.items())]
+
     def json_schema(self) -> dict:
         from .schema import scenario_schema
 
@@ -285,6 +297,12 @@ def load_knowledge_base(root: Union[str, Path]) -> KnowledgeBase:
                                          file=interp.file, line=interp.line, clause=cid,
                                          suggestion=closest(cid, clauses.ids()))
     program = build_program(rule_files, vocabulary, clauses)
+    consulted = {item.atom.args[0].value for rule in program.all_rules() for item in rule.body
+                 if getattr(item, "atom", None) is not None and item.atom.pred == "interpretation"}
+    for name, interp in sorted(vocabulary.interpretations.items()):
+        if name not in consulted:
+            raise VocabularyError(f"interpretation '{name}' is consulted by no rule: switching it on would change "
+                                  f"nothing", file=interp.file, line=interp.line)
     omissions = _load_omissions(path_of("coverage"), clauses) if "coverage" in items else {}
     scenarios = path_of("scenarios") if "scenarios" in items else None
     return KnowledgeBase(root, items["name"].text("name"), items["title"].text("title"), clauses, vocabulary,

@@ -246,7 +246,9 @@ def load_vocabulary(path: Path, display=str) -> Vocabulary:
             if old is not None:
                 clash = set(old.value_names) & set(new.value_names)
                 if clash:
-                    raise node.fail(f"enumeration '{name}' declares '{sorted(clash)[0]}' again", VocabularyError)
+                    dup = sorted(clash)[0]
+                    raise node.value["values"].value[dup].fail(
+                        f"enumeration '{name}' declares '{dup}' again", VocabularyError)
                 new = ValueType(name, "enum", old.doc or new.doc, old.values + new.values)
             vocab.types[name] = new
     for top in roots:
