@@ -5,6 +5,7 @@
 Figures (milliseconds, on this machine):
   load         parse, check and compile the knowledge base (fresh each time)
   evaluation   assert a scenario, derive all conclusions, retract (>= 200 varied scenarios)
+  toggle       re-evaluate after adding or removing one fact (the what-if explorer's step)
   explanation  explain one conclusion of a scenario (fresh explainer each time)
   why_not      explain why a conclusion does not hold
 """
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import kb  # noqa: E402
 from kb.knowledge import AGREEMENTS_DIR, DEFAULT_AGREEMENT, Evaluation  # noqa: E402
+from kb.testing import random_facts  # noqa: E402
 
 
 def figure(name: str, samples_ms: list[float]) -> None:
@@ -30,36 +32,10 @@ def figure(name: str, samples_ms: list[float]) -> None:
 
 
 def varied_scenarios(agreement: kb.KnowledgeBase, count: int, seed: int = 7) -> list[kb.Scenario]:
-    """Deterministic, varied scenarios over the whole input vocabulary."""
+    """Deterministic, varied scenarios drawn from the whole input vocabulary (5 to 30 facts each)."""
     rng = random.Random(seed)
-    kinds = agreement.vocabulary.types["event_kind"].value_names
-    criteria = agreement.vocabulary.types["fm_criterion"].value_names
-    effects = agreement.vocabulary.types["performance_effect"].value_names
-    out = []
-    for i in range(count):
-        facts = []
-        events = [f"e{j}" for j in range(rng.randint(1, 4))]
-        for e in events:
-            facts.append(f"event({e}, {rng.choice(kinds)})")
-            for c in criteria:
-                r = rng.random()
-                if r < 0.3:
-                    facts.append(f"criterion_met({e}, {c})")
-                elif r < 0.4:
-                    facts.append(f"criterion_not_met({e}, {c})")
-            for party in ("jd_cloud", "user"):
-                if rng.random() < 0.5:
-                    facts.append(f"suffered({party}, {e})")
-            if rng.random() < 0.7:
-                facts.append(f"affects_performance({e}, {rng.choice(effects)})")
-        for b in range(rng.randint(0, 3)):
-            facts.append(f"breach({rng.choice(['jd_cloud', 'user'])}, b{b})")
-            facts.append(f"breach_caused_by(b{b}, {rng.choice(events)})")
-        if rng.random() < 0.6:
-            facts.append(f"terms_ended_on(2026-03-{rng.randint(1, 20):02d})")
-            facts.append(f"assessment_date(2026-03-{rng.randint(1, 28):02d})")
-        out.append(agreement.scenario(sorted(set(facts)), name=f"varied {i}"))
-    return out
+    return [agreement.scenario(random_facts(agreement.vocabulary, rng, rng.randint(5, 30)), name=f"varied {i}")
+            for i in range(count)]
 
 
 def main() -> None:
@@ -84,10 +60,25 @@ def main() -> None:
         evaluation.append((time.perf_counter() - t) * 1000)
     figure("evaluation", evaluation)
 
+    # what-if toggling: one fact added or removed at a time, as the explorer does
+    toggle = []
+    rng = random.Random(11)
+    base = [f"{agreement.vocabulary.render(*f.key)}" for f in scenarios[0].facts]
+    pool = random_facts(agreement.vocabulary, rng, 40)
+    current = list(base)
+    for i in range(200):
+        fact = pool[i % len(pool)]
+        current = [f for f in current if f != fact] if fact in current else current + [fact]
+        scenario = agreement.scenario(current)
+        t = time.perf_counter()
+        agreement.evaluate(scenario)
+        toggle.append((time.perf_counter() - t) * 1000)
+    figure("toggle", toggle)
+
     explanation, why_not = [], []
     for r in itertools.islice((r for r in results if r.conclusions), 200):
         fresh = Evaluation(agreement, r.scenario, r.model)
-        target = max(r.conclusions, key=lambda c: (c.pred in ("liable", "exempt_from_liability"), c.text))
+        target = r.conclusions[len(r.conclusions) // 2]
         t = time.perf_counter()
         fresh.explain(target).to_text()
         explanation.append((time.perf_counter() - t) * 1000)

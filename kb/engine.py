@@ -31,6 +31,7 @@ class Engine:
     """A compiled program and the thread that owns its pyDatalog state."""
 
     _SENTINEL = "\x1e-declared"
+    CACHE_SIZE = 512  # answers kept per derived predicate, keyed by the facts it depends on
 
     def __init__(self, program: Program):
         self.program = program
@@ -71,9 +72,11 @@ class Engine:
             -PLiteral.make(name, args)
         for rule in self.program.compiled:
             self._add_rule(rule)
-        for pred in self.program.derived + sorted(self._input_arity):
+        for pred in self.program.derived:
             arity = self._arity(pred)
             self._queries[pred] = PLiteral.make(pred, [self._var(f"Q{i}") for i in range(arity)])
+        self._dependencies = self._input_dependencies()
+        self._cache = {pred: {} for pred in self.program.derived}
 
     def _arity(self, pred: str) -> int:
         if pred in self._input_arity:
@@ -174,18 +177,39 @@ class Engine:
     def _evaluate(self, facts: list[tuple[str, tuple]]) -> Model:
         from pyDatalog.pyParser import Literal as PLiteral
 
+        given: dict[str, set] = {pred: set() for pred in self._input_arity}
+        for pred, args in facts:
+            given[pred].add(args)
+        model: Model = {pred: frozenset(rows) for pred, rows in given.items()}
+        # A derived predicate's answer is a function of the facts of the inputs it depends on:
+        # reuse the answer computed for the same relevant facts, ask the engine only for the rest.
+        keys, misses = {}, []
+        for pred in self.program.derived:
+            key = tuple(model[dep] for dep in self._dependencies[pred])
+            hit = self._cache[pred].get(key)
+            if hit is None:
+                keys[pred] = key
+                misses.append(pred)
+            else:
+                model[pred] = hit
+        if not misses:
+            return model
         asserted = []
         try:
             for pred, args in facts:
                 lit = PLiteral.make(pred, [self._const(v) for v in args])
                 +lit
                 asserted.append(lit)
-            model: Model = {}
-            for pred, query in self._queries.items():
-                answer = query.lua.ask()
+            for pred in misses:
+                answer = self._queries[pred].lua.ask()
                 if answer is True:
                     raise EngineError(f"{pred} answered a non-ground 'true' (unsafe rule)")
-                model[pred] = frozenset(tuple(row) for row in (answer or ()))
+                rows = frozenset(tuple(row) for row in (answer or ()))
+                model[pred] = rows
+                cache = self._cache[pred]
+                if len(cache) >= self.CACHE_SIZE:
+                    cache.pop(next(iter(cache)))
+                cache[keys[pred]] = rows
             return model
         except EngineError:
             raise
@@ -194,3 +218,20 @@ class Engine:
         finally:
             for lit in asserted:
                 -lit
+
+    def _input_dependencies(self) -> dict[str, tuple[str, ...]]:
+        """For each derived predicate, the input predicates it depends on, directly or not (sorted)."""
+        body_preds: dict[str, set[str]] = {}
+        for rule in self.program.compiled:
+            body_preds.setdefault(rule.head.pred, set()).update(
+                item.atom.pred for item in rule.body if isinstance(item, Literal))
+        out = {}
+        for pred in self.program.derived:
+            seen, stack = set(), [pred]
+            while stack:
+                for dep in body_preds.get(stack.pop(), ()):
+                    if dep not in seen:
+                        seen.add(dep)
+                        stack.append(dep)
+            out[pred] = tuple(sorted(p for p in seen if p in self._input_arity))
+        return out

@@ -94,3 +94,36 @@ def run_scenario_files(kb: KnowledgeBase, files: list[Path]) -> Report:
             continue
         reports.append(run_scenario(kb, scenario))
     return Report(reports)
+
+
+def random_facts(vocab, rng, count: int, *, ids_per_name: int = 2) -> list[str]:
+    """``count`` random, distinct, valid facts over the whole input vocabulary (for benchmarks and sweeps).
+
+    Identifiers are drawn from a small pool per argument name (``event1``, ``event2`` ...), so facts
+    about the same kind of thing join; dates fall in March 2026; amounts and integers are small.
+    """
+    import datetime as dt
+
+    names = sorted(n for n in vocab.inputs if n != "interpretation")
+    facts: set[str] = set()
+    for _ in range(count * 4):
+        if len(facts) >= count:
+            break
+        decl = vocab.inputs[rng.choice(names)]
+        args = []
+        for arg in decl.args:
+            kind = arg.type.kind
+            if kind == "enum":
+                args.append(rng.choice(arg.type.value_names))
+            elif kind == "id":
+                args.append(f"{arg.name}{rng.randint(1, ids_per_name)}")
+            elif kind == "date":
+                args.append((dt.date(2026, 3, 1) + dt.timedelta(days=rng.randint(0, 27))).isoformat())
+            elif kind == "amount":
+                args.append(rng.choice(["0", "99.99", "100", "1200.50", "5000"]))
+            elif kind == "integer":
+                args.append(str(rng.randint(0, 12)))
+            else:
+                args.append('"text"')
+        facts.add(f"{decl.name}({', '.join(args)})" if args else decl.name)
+    return sorted(facts)
