@@ -337,6 +337,10 @@ class Explainer:
             return str(e)
         if isinstance(e, ParamRef):
             p = self.program.params[e.name]
+            reading = self.view.param_reading(e.name)
+            if reading is not None:
+                variant = next(v for v in self.program.param_variants[e.name] if v.reading == reading)
+                return f"{variant.value} (${p.name} under interpretation {reading}, {', '.join(variant.cites)})"
             return f"{p.value} (${p.name}, {', '.join(p.cites)})"
         if isinstance(e, BinOp):
             return f"{self.show_expr(e.left, subst, kinds)} {e.op} {self.show_expr(e.right, subst, kinds)}"
@@ -370,7 +374,7 @@ class Explainer:
         extra = ""
         for side in (item.left, item.right):
             if isinstance(side, BinOp):
-                v = evaluate_expr(side, subst, self.program)
+                v = evaluate_expr(side, subst, self.view)
                 kind = next((kinds.get(n) for n in _vars_of(side) if kinds.get(n)), None)
                 if v is not None:
                     extra = f" (= {render_value(v, kind)})"

@@ -122,12 +122,7 @@ class KnowledgeBase:
 
     def interpretations(self) -> list[dict]:
         """Every named interpretation, sorted by name, with the rules that consult it."""
-        users: dict[str, set[str]] = {}
-        for rule in self.program.all_rules():
-            for item in rule.body:
-                atom = getattr(item, "atom", None)
-                if atom is not None and atom.pred == "interpretation" and atom.args:
-                    users.setdefault(atom.args[0].value, set()).add(rule.id)
+        users = _interpretation_users(self.program)
         return [{"name": i.name, "clauses": list(i.clauses), "question": i.question, "default": i.default,
                  "alternative": i.alternative, "rules": sorted(users.get(i.name, ()))}
                 for _, i in sorted(self.vocabulary.interpretations.items())]
@@ -141,6 +136,20 @@ class KnowledgeBase:
         from .coverage import coverage
 
         return coverage(self)
+
+
+def _interpretation_users(program: Program) -> dict[str, set[str]]:
+    """Interpretation name -> the rules (and $parameters) that consult it."""
+    users: dict[str, set[str]] = {}
+    for rule in program.all_rules():
+        for item in rule.body:
+            atom = getattr(item, "atom", None)
+            if atom is not None and atom.pred == "interpretation" and atom.args:
+                users.setdefault(atom.args[0].value, set()).add(rule.id)
+    for name, variants in program.param_variants.items():
+        for v in variants:
+            users.setdefault(v.reading, set()).add(f"${name}")
+    return users
 
 
 class Evaluation:
@@ -297,8 +306,7 @@ def load_knowledge_base(root: Union[str, Path]) -> KnowledgeBase:
                                          file=interp.file, line=interp.line, clause=cid,
                                          suggestion=closest(cid, clauses.ids()))
     program = build_program(rule_files, vocabulary, clauses)
-    consulted = {item.atom.args[0].value for rule in program.all_rules() for item in rule.body
-                 if getattr(item, "atom", None) is not None and item.atom.pred == "interpretation"}
+    consulted = set(_interpretation_users(program))
     for name, interp in sorted(vocabulary.interpretations.items()):
         if name not in consulted:
             raise VocabularyError(f"interpretation '{name}' is consulted by no rule: switching it on would change "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .program import Program, substitute_params
+from .program import VALUE, Program, substitute_params
 from .terms import Atom, BinOp, Comparison, Const, Literal, ParamRef, Var, atom_sort_key
 
 Subst = dict[str, object]
@@ -23,6 +23,23 @@ class ModelView:
         self.program = program
         self._sorted: dict[str, list[tuple]] = {}
 
+    def param_value(self, name: str) -> int:
+        """The value parameter ``name`` takes in this model (an interpretation may change it)."""
+        param = self.program.params[name]
+        if name in self.program.param_variants:
+            rows = self.model.get(VALUE + name, ())
+            if len(rows) == 1:
+                return next(iter(rows))[0]
+        return param.value
+
+    def param_reading(self, name: str) -> str | None:
+        """The interpretation whose value parameter ``name`` takes here, or None for the default."""
+        value = self.param_value(name)
+        for variant in self.program.param_variants.get(name, ()):
+            if variant.value == value and self.holds("interpretation", (variant.reading,)):
+                return variant.reading
+        return None
+
     def holds(self, pred: str, args: tuple) -> bool:
         return args in self.model.get(pred, frozenset())
 
@@ -32,16 +49,16 @@ class ModelView:
         return self._sorted[pred]
 
 
-def evaluate_expr(e, subst: Subst, program: Program):
+def evaluate_expr(e, subst: Subst, view: "ModelView"):
     """Value of an integer expression under ``subst`` (None if a variable is unbound)."""
     if isinstance(e, Var):
         return subst.get(e.name)
     if isinstance(e, Const):
         return e.value
     if isinstance(e, ParamRef):
-        return program.params[e.name].value
+        return view.param_value(e.name)
     if isinstance(e, BinOp):
-        left, right = evaluate_expr(e.left, subst, program), evaluate_expr(e.right, subst, program)
+        left, right = evaluate_expr(e.left, subst, view), evaluate_expr(e.right, subst, view)
         if left is None or right is None:
             return None
         if not isinstance(left, int) or not isinstance(right, int):
@@ -94,7 +111,6 @@ def ground(atom: Atom, subst: Subst) -> tuple | None:
 
 def item_holds(item, subst: Subst, view: ModelView) -> Iterator[Subst]:
     """Every extension of ``subst`` under which the body item holds, in sorted order."""
-    program = view.program
     if isinstance(item, Literal):
         if item.negated:
             args = ground(item.atom, subst)
@@ -114,8 +130,8 @@ def item_holds(item, subst: Subst, view: ModelView) -> Iterator[Subst]:
                 yield s
         return
     # comparison (possibly an assignment)
-    left = evaluate_expr(item.left, subst, program)
-    right = evaluate_expr(item.right, subst, program)
+    left = evaluate_expr(item.left, subst, view)
+    right = evaluate_expr(item.right, subst, view)
     if item.op == "=":
         if left is None and isinstance(item.left, Var) and right is not None:
             yield {**subst, item.left.name: right}

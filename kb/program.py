@@ -34,6 +34,7 @@ from .vocabulary import Vocabulary
 
 FIRES = "fires__"
 BLOCKED = "blocked__"
+VALUE = "value__"  # value__NAME(V): the value a parameter with interpretation variants takes
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class CompiledRule:
     head: Atom
     body: tuple[BodyItem, ...]
     origin: Rule
-    role: str  # "rule", "fires", "conclude" (head from fires__), "blocked"
+    role: str  # "rule", "fires", "conclude" (head from fires__), "blocked", "param" (value__)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Program:
     derived: list[str]  # every derived predicate, internal ones included, sorted
     strata: dict[str, int]
     ordered_bodies: dict[tuple[str, int], tuple[BodyItem, ...]] = field(default_factory=dict)
+    param_variants: dict[str, list[Param]] = field(default_factory=dict)  # name -> values under readings
 
     def rules_for(self, pred: str) -> list[Rule]:
         """Source rules whose head is ``pred`` (exceptions included), in file order."""
@@ -77,7 +79,7 @@ class Program:
 
 def internal_owner(pred: str) -> str | None:
     """The rule id behind an internal predicate name, or None for a user predicate."""
-    for prefix in (FIRES, BLOCKED):
+    for prefix in (FIRES, BLOCKED, VALUE):
         if pred.startswith(prefix):
             return pred[len(prefix):]
     return None
@@ -125,20 +127,39 @@ def check_citations(rule_or_param, clauses: ClauseTree, what: str) -> None:
 def build_program(rule_files: list[RuleFile], vocabulary: Vocabulary, clauses: ClauseTree) -> Program:
     """Check the rule files and translate them into a :class:`Program` (see module doc)."""
     params: dict[str, Param] = {}
+    variants: dict[str, list[Param]] = {}
     rules: dict[str, list[Rule]] = {}
     for rf in rule_files:
         for p in rf.params:
-            if p.name in params:
-                raise KbSyntaxError(f"parameter '{p.name}' is already defined at {params[p.name].file}:"
-                                    f"{params[p.name].line}", file=p.file, line=p.line)
+            if p.reading is None:
+                if p.name in params:
+                    raise KbSyntaxError(f"parameter '{p.name}' is already defined at {params[p.name].file}:"
+                                        f"{params[p.name].line}", file=p.file, line=p.line)
+                params[p.name] = p
+            else:
+                if p.reading not in vocabulary.interpretations:
+                    raise KbSyntaxError(f"parameter '{p.name}' is given under '{p.reading}', which is not a "
+                                        f"declared interpretation", file=p.file, line=p.line,
+                                        suggestion=closest(p.reading, vocabulary.interpretations))
+                if any(v.reading == p.reading for v in variants.get(p.name, ())):
+                    raise KbSyntaxError(f"parameter '{p.name}' is given twice under '{p.reading}'",
+                                        file=p.file, line=p.line)
+                if variants.get(p.name):
+                    raise KbSyntaxError(f"parameter '{p.name}' already has a value under another interpretation "
+                                        f"(only one is supported, so that readings never give two values)",
+                                        file=p.file, line=p.line)
+                variants.setdefault(p.name, []).append(p)
             check_citations(p, clauses, f"parameter '{p.name}'")
-            params[p.name] = p
         for r in rf.rules:
             if r.id in rules and (rules[r.id][0].file, r.is_fact) != (r.file, True):
                 first = rules[r.id][0]
                 raise KbSyntaxError(f"rule id '{r.id}' is already used at {first.file}:{first.line}",
                                     file=r.file, line=r.line)
             rules.setdefault(r.id, []).append(r)
+    for name, vs in variants.items():
+        if name not in params:
+            raise KbSyntaxError(f"parameter '{name}' has a value under '{vs[0].reading}' but no default value",
+                                file=vs[0].file, line=vs[0].line)
 
     checked: dict[str, list[Rule]] = {}
     for rid, group in rules.items():
@@ -151,12 +172,12 @@ def build_program(rule_files: list[RuleFile], vocabulary: Vocabulary, clauses: C
     overrides = _check_overrides(rules)
     ordered: dict[tuple[str, int], tuple[BodyItem, ...]] = {}
     # first pass ordering without recursion information, to find strata
-    compiled = _compile(rules, overrides, params, ordered, sccs=None)
+    compiled = _compile(rules, overrides, params, variants, ordered, sccs=None)
     scc_of = _check_stratification(compiled, vocabulary)
-    compiled = _compile(rules, overrides, params, ordered, sccs=scc_of)
+    compiled = _compile(rules, overrides, params, variants, ordered, sccs=scc_of)
     derived = sorted({c.head.pred for c in compiled})
     strata = _strata(compiled, scc_of)
-    return Program(rules, params, compiled, vocabulary, overrides, derived, strata, ordered)
+    return Program(rules, params, compiled, vocabulary, overrides, derived, strata, ordered, variants)
 
 
 # --- single rules ---------------------------------------------------------------------
@@ -317,12 +338,45 @@ def _check_overrides(rules: dict[str, list[Rule]]) -> dict[str, list[str]]:
 
 # --- compilation ---------------------------------------------------------------------
 
-def substitute_params(e, params: dict[str, Param]):
+def substitute_params(e, params: dict[str, Param], variable: set[str] = frozenset()):
+    """``e`` with parameters replaced by their values, or by the variable ``VALUE__name`` for a
+    parameter whose value depends on an interpretation (``variable``)."""
     if isinstance(e, ParamRef):
+        if e.name in variable:
+            return Var(_value_var(e.name))
         return Const(params[e.name].value, "int")
     if isinstance(e, BinOp):
-        return BinOp(e.op, substitute_params(e.left, params), substitute_params(e.right, params))
+        return BinOp(e.op, substitute_params(e.left, params, variable),
+                     substitute_params(e.right, params, variable))
     return e
+
+
+def _value_var(name: str) -> str:
+    return f"VALUE__{name}"
+
+
+def _param_refs(e) -> set[str]:
+    if isinstance(e, ParamRef):
+        return {e.name}
+    if isinstance(e, BinOp):
+        return _param_refs(e.left) | _param_refs(e.right)
+    return set()
+
+
+def _param_rules(name: str, default: Param, variants: list[Param]) -> list[CompiledRule]:
+    """value__name(V): the default value unless an interpretation switches in its variant."""
+    out = []
+    head = VALUE + name
+    readings = [Literal(Atom("interpretation", (Const(v.reading),)), negated=True) for v in variants]
+    origin = Rule(f"param_{name}", Atom(head, (Const(default.value, "int"),)), (), default.cites, default.gloss,
+                  default.quotes, file=default.file, line=default.line)
+    out.append(CompiledRule(origin.head, tuple(readings), origin, "param"))
+    for v in variants:
+        origin = Rule(f"param_{name}_under_{v.reading}", Atom(head, (Const(v.value, "int"),)), (), v.cites,
+                      v.gloss, v.quotes, file=v.file, line=v.line)
+        out.append(CompiledRule(origin.head, (Literal(Atom("interpretation", (Const(v.reading),))),),
+                                origin, "param"))
+    return out
 
 
 def order_body(body: tuple[BodyItem, ...], recursive: set[str]) -> tuple[BodyItem, ...]:
@@ -357,8 +411,11 @@ def order_body(body: tuple[BodyItem, ...], recursive: set[str]) -> tuple[BodyIte
     return tuple(out)
 
 
-def _compile(rules, overrides, params, ordered, sccs) -> list[CompiledRule]:
+def _compile(rules, overrides, params, variants, ordered, sccs) -> list[CompiledRule]:
     out: list[CompiledRule] = []
+    for name in sorted(variants):
+        out.extend(_param_rules(name, params[name], variants[name]))
+    variable = set(variants)
     exception_ids = {rid for rid, group in rules.items() if group[0].overrides}
     for rid in rules:
         for r in rules[rid]:
@@ -369,8 +426,13 @@ def _compile(rules, overrides, params, ordered, sccs) -> list[CompiledRule]:
             body = order_body(r.body, recursive)
             ordered[(r.file, r.line)] = body
             concrete = tuple(
-                Comparison(i.op, substitute_params(i.left, params), substitute_params(i.right, params))
+                Comparison(i.op, substitute_params(i.left, params, variable),
+                           substitute_params(i.right, params, variable))
                 if isinstance(i, Comparison) else i for i in body)
+            used = sorted(set().union(*(_param_refs(i.left) | _param_refs(i.right) for i in body
+                                        if isinstance(i, Comparison))) & variable)
+            if used:  # bind each interpretation-dependent parameter first
+                concrete = tuple(Literal(Atom(VALUE + n, (Var(_value_var(n)),))) for n in used) + concrete
             if rid in overrides:
                 concrete = concrete + (Literal(Atom(BLOCKED + rid, r.head.args), negated=True),)
             if rid in exception_ids:

@@ -56,6 +56,11 @@ def scenario_schema(vocab: Vocabulary, title: str) -> dict:
         "properties": {
             "scenario": {"type": "string", "description": "The scenario's name: the legal proposition it tests."},
             "description": {"type": "string"},
+            "interpretations": {
+                "type": ["array", "null"],
+                "description": "Named interpretations of ambiguous passages to switch on.",
+                "items": {"enum": sorted(vocab.interpretations)},
+            },
             "facts": {"type": ["array", "null"], "items": {"anyOf": fact_variants}},
             "expect": {
                 "type": ["array", "null"],

@@ -17,6 +17,9 @@ lines that carry its provenance::
     @quote 4.3 "within 7 natural days"
     param data_retention_days = 7.
 
+A parameter may take another value under a named interpretation
+(``param period_start_offset = 0 under start_day_counts.``, with its own annotations).
+
 Statements: facts ``p(a, 1).``, rules ``head :- item, item.``, exceptions
 ``not head :- ...`` (with ``@overrides``) and parameters ``param name = 7.``.
 Body items are atoms, ``not`` atoms, and comparisons between integer
@@ -86,6 +89,9 @@ def tokenize(text: str, file: str, first_line: int = 1) -> list[Token]:
             if kind == "name":
                 if tok == "_" or tok[0].isupper():
                     kind = "var"
+                    if "__" in tok:
+                        raise KbSyntaxError(f"'{tok}': names may not contain '__' (reserved for the kit)",
+                                            file=file, line=lineno)
                 elif tok[0] == "_":
                     raise KbSyntaxError(
                         f"'{tok}': names may not start with '_' (use '_' alone for an anonymous variable)",
@@ -264,8 +270,15 @@ class _Parser:
             value = self.term(allow_vars=False)
             if value.kind != "int":
                 raise self.error(f"parameter '{name.text}' must be an integer", name)
+            reading = None
+            if self.peek().kind == "name" and self.peek().text == "under":
+                self.next()
+                tok = self.next()
+                if tok.kind != "name" or not IDENT_RE.match(tok.text):
+                    raise self.error("expected an interpretation name after 'under'", tok)
+                reading = tok.text
             self.expect(".")
-            return ("param", name.text, value.value, start.line)
+            return ("param", name.text, value.value, reading, start.line)
         negated = False
         if start.kind == "name" and start.text == "not":
             self.next()
@@ -418,14 +431,14 @@ def _make_statement(stmt, notes, note_line, file, area, result: RuleFile, seen_i
     gloss = gloss_note[0].strip('"') if gloss_note else ""
 
     if kind == "param":
-        _, name, value, _ = stmt
+        _, name, value, reading, _ = stmt
         declared = _single(notes, "param", file)
         if declared and declared[0] != name:
             raise KbSyntaxError(f"@param says '{declared[0]}' but the statement defines '{name}'", file=file, line=line)
         for bad in ("rule", "overrides"):
             if bad in notes:
                 raise KbSyntaxError(f"@{bad} does not apply to a parameter", file=file, line=notes[bad][0][1])
-        result.params.append(Param(name, value, cites, gloss, tuple(quotes), file, line))
+        result.params.append(Param(name, value, cites, gloss, tuple(quotes), file, line, reading))
         return
 
     _, negated, head, body, _ = stmt

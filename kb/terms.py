@@ -52,15 +52,20 @@ class BinOp:
     right: "Expr"
 
     def __str__(self) -> str:
-        return f"{_paren(self.left)} {self.op} {_paren(self.right)}"
+        # left-associative: parenthesise only where precedence requires it
+        prec = _PRECEDENCE[self.op]
+        left = f"({self.left})" if isinstance(self.left, BinOp) and _PRECEDENCE[self.left.op] < prec \
+            else str(self.left)
+        right = f"({self.right})" if isinstance(self.right, BinOp) and _PRECEDENCE[self.right.op] <= prec \
+            else str(self.right)
+        return f"{left} {self.op} {right}"
 
 
 Term = Union[Var, Const]
 Expr = Union[Var, Const, ParamRef, BinOp]
 
 
-def _paren(e: Expr) -> str:
-    return f"({e})" if isinstance(e, BinOp) else str(e)
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2}
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,7 @@ class Param:
     quotes: tuple[Quote, ...]
     file: str = "<text>"
     line: int = 0
-    unit: str = ""
+    reading: str | None = None  # the interpretation under which this value replaces the default
 
 
 @dataclass

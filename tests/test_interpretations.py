@@ -144,5 +144,5 @@ def test_the_cli_lists_interpretations_with_the_rules_that_consult_them(agreemen
     names = [i["name"] for i in listing]
     assert names == sorted(names) and "start_day_counts" in names
     start = listing[names.index("start_day_counts")]
-    assert start["rules"] == ["start_day_counted", "start_day_not_counted"]
-    assert start["clauses"] == ["2.2.1.2", "3.2.6", "4.3"]
+    assert start["rules"] == ["$period_start_offset"]
+    assert start["clauses"] == ["2.2.1.2", "3.1.3.12", "3.2.6", "4.3"]
