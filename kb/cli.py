@@ -45,14 +45,19 @@ def cmd_ask(args) -> int:
         return 0
     conclusions = result.conclusions
     if args.json:
-        payload = {"scenario": result.scenario.name, "conclusions": [c.text for c in conclusions]}
+        payload = {"scenario": result.scenario.name, "conclusions": [c.text for c in conclusions],
+                   "standing": [c.text for c in result.standing]}
         if args.explain:
             payload["explanations"] = [result.explain(c).to_json() for c in conclusions]
         print(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
         return 0
     print(f"scenario: {result.scenario.name}")
-    print(f"conclusions ({len(conclusions)}):")
-    for c in conclusions:
+    specific, standing = result.specific, result.standing
+    print(f"conclusions from the facts ({len(specific)}):")
+    for c in specific:
+        print(f"  {c.text}")
+    print(f"standing conclusions, which hold without any fact ({len(standing)}):")
+    for c in standing:
         print(f"  {c.text}")
     if args.explain:
         for c in conclusions:

@@ -56,6 +56,11 @@ class Engine:
 
     # -- compilation (engine thread)
     def _setup(self) -> None:
+        import pyDatalog as package
+
+        # Initialise this thread's logic before importing pyDatalog.pyDatalog: its module code needs
+        # thread-local state, which exists only on the thread that first imported the package.
+        package.Logic()
         from pyDatalog import pyDatalog
         from pyDatalog.pyParser import Literal as PLiteral
 

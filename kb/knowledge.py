@@ -69,10 +69,22 @@ class KnowledgeBase:
         self.omissions = omissions
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
+        self._standing: frozenset | None = None
 
     def __repr__(self) -> str:
         return (f"<KnowledgeBase {self.name}: {len(self.clauses.numbered_ids())} numbered clauses, "
                 f"{len(self.program.rules)} rules>")
+
+    def standing_conclusions(self) -> frozenset["Conclusion"]:
+        """Conclusions that hold in the empty scenario: terms that apply whatever the facts
+        (governing law, the agreed court ...), computed once."""
+        with self._engine_lock:
+            cached = self._standing
+        if cached is None:
+            cached = frozenset(self.evaluate(Scenario("empty", ())).conclusions)
+            with self._engine_lock:
+                self._standing = cached
+        return cached
 
     @property
     def engine(self) -> Engine:
@@ -174,6 +186,18 @@ class Evaluation:
             for args in self.model.get(pred, ()):
                 out.append(Conclusion(atom_sort_key(pred, args), pred, args, vocab.render(pred, args)))
         return sorted(out)
+
+    @property
+    def specific(self) -> list[Conclusion]:
+        """The conclusions this scenario's facts bring (those that do not also hold without any fact)."""
+        standing = self.kb.standing_conclusions()
+        return [c for c in self.conclusions if c not in standing]
+
+    @property
+    def standing(self) -> list[Conclusion]:
+        """The conclusions that hold here and also without any fact (standing terms), sorted."""
+        standing = self.kb.standing_conclusions()
+        return [c for c in self.conclusions if c in standing]
 
     def to_text(self) -> str:
         return "\n".join(c.text for c in self.conclusions)

@@ -16,6 +16,9 @@ import yaml
 
 from .errors import KbError, ScenarioError, closest
 
+# libyaml's composer when the wheel has it (about 10 times faster); the same safe node tree
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class Node:
@@ -70,7 +73,11 @@ def read_yaml(source: Union[str, Path], *, file: str | None = None,
         name = file or "<text>"
         text = source
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        try:
+            root = yaml.compose(text, Loader=_LOADER)
+        except yaml.YAMLError:
+            # libyaml's messages are terser: re-read with the pure-Python loader for the error
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

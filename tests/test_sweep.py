@@ -1,0 +1,104 @@
+"""Consistency sweep: every combination of 12 interacting yes/no facts, with invariants.
+
+The facts span force majeure and liability, disclosure and confidentiality, termination and
+refunds, and a request for data after the terms end. For each of the 4,096 combinations:
+  * no party is both liable and exempt from liability for one breach;
+  * no disclosure is both permitted and forbidden, and no party both permitted and forbidden
+    the same conduct (the declared overrides always leave one winner);
+  * every termination has exactly one refund outcome;
+  * every conclusion has an explanation that cites at least one clause.
+"""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+import kb
+
+BASE = [
+    # a disclosure of the user's data by JD Cloud to a third party
+    "information_kind_of(data1, user_data)",
+    "information_provided_by(data1, user)",
+    "information_disclosure(d1, jd_cloud, data1, third_party)",
+    "disclosure_made(d1)",
+    # an early termination by JD Cloud, with the amounts a refund is computed from
+    "jd_cloud_terminated(t1, 2026-03-10)",
+    "fees_paid_in_advance(1200.00)",
+    "monthly_service_fee(100.00)",
+    "actual_service_duration(t1, 2, 5)",
+    "amount_spent_before_termination(t1, 250.00)",
+    "terms_ended_on(2026-03-10)",
+]
+
+TOGGLES = {
+    "earthquake": ["event(quake, earthquake)"],
+    "jd_cloud_suffers_it": ["suffered(jd_cloud, quake)"],
+    "performance_impossible": ["affects_performance(quake, impossible)"],
+    "outage": ["breach(jd_cloud, outage)"],
+    "outage_caused_by_quake": ["breach_caused_by(outage, quake)"],
+    "quake_foreseeable": ["criterion_not_met(quake, unforeseeable)"],
+    "user_consents": ["user_consented_to_disclosure(d1)"],
+    "court_requires_disclosure": ["state_demand_for_disclosure(d1, judicial_authority, mandatory_requirement)"],
+    "strict_confidentiality_reading": ["interpretation(confidentiality_limits_user_data_disclosure)"],
+    "termination_notified": ["termination_announced_or_notified(t1)"],
+    "user_does_not_pay": ["breach(user, unpaid)", "user_breach_kind(unpaid, payment_failure)"],
+    "ddos_harms_jd_cloud": ["event(attack1, ddos_attack)", "suffered(user, attack1)",
+                            "security_event_effect(attack1, harm_to_jd_cloud)"],
+}
+
+COMBINATIONS = list(itertools.product((False, True), repeat=len(TOGGLES)))
+
+
+def facts_of(combination) -> list[str]:
+    facts = list(BASE)
+    for on, group in zip(combination, TOGGLES.values()):
+        if on:
+            facts.extend(group)
+    return facts
+
+
+def test_the_sweep_covers_4096_combinations_of_12_facts():
+    assert len(TOGGLES) == 12 and len(COMBINATIONS) == 4096
+
+
+def test_the_sweep_reaches_the_interesting_cases(agreement):
+    everything = agreement.evaluate(facts_of((True,) * 12))
+    nothing = agreement.evaluate(facts_of((False,) * 12))
+    assert nothing.ask("refund_outcome(t1, R)") == [{"R": "none_specified"}]
+    assert everything.ask("refund_outcome(t1, R)") == [{"R": "no_refund"}]
+    assert agreement.evaluate(facts_of((True,) * 5 + (False,) * 7)).holds("exempt_from_liability(jd_cloud, outage)")
+    assert nothing.holds("disclosure_forbidden(d1)")
+    assert not nothing.holds("disclosure_permitted(d1, G)")
+
+
+def check_invariants(result) -> list[str]:
+    problems = []
+    for row in result.matching("liable(P, B)"):
+        if result.holds(f"exempt_from_liability({row.args[0]}, {row.args[1]})"):
+            problems.append(f"both liable and exempt: {row.text}")
+    if result.holds("disclosure_forbidden(d1)") and result.holds("disclosure_permitted(d1, G)"):
+        problems.append("d1 both permitted and forbidden")
+    for row in result.matching("permitted(P, C)"):
+        if result.holds(f"forbidden({row.args[0]}, {row.args[1]})"):
+            problems.append(f"both permitted and forbidden: {row.text}")
+    outcomes = result.ask("refund_outcome(t1, R)")
+    if len(outcomes) != 1:
+        problems.append(f"termination t1 has {len(outcomes)} refund outcomes: {outcomes}")
+    for conclusion in result.conclusions:
+        explanation = result.explain(conclusion)
+        if not explanation.holds or not explanation.clause_ids():
+            problems.append(f"no explanation citing a clause for {conclusion.text}")
+    return problems
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chunk", range(8))
+def test_invariants_hold_for_every_combination(agreement, chunk):
+    failures = []
+    for combination in COMBINATIONS[chunk::8]:
+        result = agreement.evaluate(facts_of(combination))
+        for problem in check_invariants(result):
+            on = [name for name, flag in zip(TOGGLES, combination) if flag]
+            failures.append(f"{problem} (facts on: {', '.join(on) or 'none'})")
+    assert failures[:10] == []
