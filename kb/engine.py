@@ -25,6 +25,7 @@ from .terms import BinOp, Comparison, Const, Literal, Var
 T = TypeVar("T")
 
 Model = dict[str, frozenset]  # predicate -> set of argument tuples (engine values)
+MATERIALISED = "m__"  # m__p holds p's answers as facts while a scenario is evaluated
 
 
 class Engine:
@@ -40,6 +41,8 @@ class Engine:
         self._thread_id: int | None = None
         self._queries: dict[str, object] = {}
         self._input_arity = {name: decl.arity for name, decl in program.vocabulary.inputs.items()}
+        self._derived = set(program.derived)
+        self._component: dict[str, int] = {}
         # stop the thread when the engine is garbage-collected, or at exit (no reference kept)
         self._finalizer = weakref.finalize(self, self._executor.shutdown, wait=False)
         self._run(self._setup)
@@ -75,6 +78,12 @@ class Engine:
             args = [self._const(self._SENTINEL) for _ in range(arity)]
             +PLiteral.make(name, args)
             -PLiteral.make(name, args)
+        self._order = self._evaluation_order()
+        self._component = {pred: i for i, group in enumerate(self._order) for pred in group}
+        for pred in self.program.derived:  # declare the materialised copies, as the inputs above
+            args = [self._const(self._SENTINEL) for _ in range(self._arity(pred))]
+            +PLiteral.make(MATERIALISED + pred, args)
+            -PLiteral.make(MATERIALISED + pred, args)
         for rule in self.program.compiled:
             self._add_rule(rule)
         for pred in self.program.derived:
@@ -86,9 +95,10 @@ class Engine:
     def _arity(self, pred: str) -> int:
         if pred in self._input_arity:
             return self._input_arity[pred]
-        for c in self.program.compiled:
-            if c.head.pred == pred:
-                return c.head.arity
+        if not hasattr(self, "_head_arity"):
+            self._head_arity = {c.head.pred: c.head.arity for c in self.program.compiled}
+        if pred in self._head_arity:
+            return self._head_arity[pred]
         raise EngineError(f"no arity known for {pred}")
 
     @staticmethod
@@ -103,68 +113,49 @@ class Engine:
 
         return Term(name)
 
-    def _term(self, t, names: dict[str, str]):
+    # Rules are built as pyDatalog engine objects (pyEngine.Clause of pyEngine.Literal), the form
+    # pyDatalog's own parser produces, without its per-literal bookkeeping: several times faster.
+    _OPERATORS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+    def _engine_term(self, t, names: dict[str, str]):
+        from pyDatalog import pyEngine
+
         if isinstance(t, Var):
-            return self._var(names.setdefault(t.name, f"V{len(names)}"))
+            return pyEngine.Var(names.setdefault(t.name, f"V{len(names)}"))
         if isinstance(t, Const):
-            return self._const(t.value)
+            return pyEngine.Term_of(t.value)
         if isinstance(t, BinOp):
-            left, right = self._term(t.left, names), self._term(t.right, names)
-            if t.op == "+":
-                return left + right
-            if t.op == "-":
-                return left - right
-            if t.op == "*":
-                return left * right
+            return pyEngine.Operation(self._engine_term(t.left, names), t.op, self._engine_term(t.right, names))
         raise EngineError(f"cannot compile term {t!r}")
 
     def _add_rule(self, rule: CompiledRule) -> None:
-        from pyDatalog.pyParser import Literal as PLiteral
+        from pyDatalog import pyEngine
 
         names: dict[str, str] = {}  # user variable -> engine variable (V0, V1, ...)
-        # bind names in body order so the head sees the same Terms
-        parts = []
+        body = []
         bound: set[str] = set()
         for item in rule.body:
             if isinstance(item, Literal):
-                lit = PLiteral.make(item.atom.pred, [self._term(a, names) for a in item.atom.args])
-                parts.append(~lit if item.negated else lit)
+                pred = item.atom.pred
+                if pred in self._component and self._component[pred] != self._component[rule.head.pred]:
+                    pred = MATERIALISED + pred  # a lower component: read its materialised answers
+                terms = [self._engine_term(a, names) for a in item.atom.args]
+                body.append(pyEngine.Literal(("~" + pred) if item.negated else pred, terms))
                 if not item.negated:
                     bound.update(item.atom.variables())
-            else:
-                parts.append(self._comparison(item, names, bound))
-        head = PLiteral.make(rule.head.pred, [self._term(a, names) for a in rule.head.args])
-        if not parts:
-            +head
-            return
-        body = parts[0]
-        for p in parts[1:]:
-            body = body & p
-        head <= body
-
-    def _comparison(self, item: Comparison, names: dict[str, str], bound: set[str]):
-        left, right = item.left, item.right
-        if item.op == "=":
-            # pyDatalog assigns only to a variable on the left-hand side
-            if isinstance(right, Var) and right.name not in bound:
-                left, right = right, left
-            if isinstance(left, Var):
-                bound.add(left.name)
-        lt, rt = self._term(left, names), self._term(right, names)
-        op = item.op
-        if op == "=":
-            return lt == rt
-        if op == "!=":
-            return lt != rt
-        if op == "<":
-            return lt < rt
-        if op == "<=":
-            return lt <= rt
-        if op == ">":
-            return lt > rt
-        if op == ">=":
-            return lt >= rt
-        raise EngineError(f"unknown comparison {op}")
+                continue
+            left, right = item.left, item.right
+            if item.op == "=":
+                # pyDatalog assigns only to a variable on the left-hand side
+                if isinstance(right, Var) and right.name not in bound:
+                    left, right = right, left
+                if isinstance(left, Var):
+                    bound.add(left.name)
+            body.append(pyEngine.Literal(self._OPERATORS[item.op],
+                                         [self._engine_term(left, names), self._engine_term(right, names)]))
+        head = pyEngine.Literal(rule.head.pred, [self._engine_term(a, names) for a in rule.head.args])
+        if not pyEngine.assert_(pyEngine.Clause(head, body)):
+            raise EngineError(f"pyDatalog refused the rule {rule.origin.id}")
 
     # -- evaluation
     def evaluate(self, facts: Iterable[tuple[str, tuple]]) -> Model:
@@ -180,49 +171,71 @@ class Engine:
             return self._run(self._evaluate, facts)
 
     def _evaluate(self, facts: list[tuple[str, tuple]]) -> Model:
-        from pyDatalog.pyParser import Literal as PLiteral
-
         given: dict[str, set] = {pred: set() for pred in self._input_arity}
         for pred, args in facts:
             given[pred].add(args)
         model: Model = {pred: frozenset(rows) for pred, rows in given.items()}
         # A derived predicate's answer is a function of the facts of the inputs it depends on:
         # reuse the answer computed for the same relevant facts, ask the engine only for the rest.
-        keys, misses = {}, []
-        for pred in self.program.derived:
-            key = tuple(model[dep] for dep in self._dependencies[pred])
-            hit = self._cache[pred].get(key)
-            if hit is None:
-                keys[pred] = key
-                misses.append(pred)
-            else:
-                model[pred] = hit
-        if not misses:
+        keys = {pred: tuple(model[dep] for dep in self._dependencies[pred]) for pred in self.program.derived}
+        if all(keys[pred] in self._cache[pred] for pred in self.program.derived):
+            model.update({pred: self._cache[pred][keys[pred]] for pred in self.program.derived})
             return model
         asserted = []
         try:
             for pred, args in facts:
-                lit = PLiteral.make(pred, [self._const(v) for v in args])
-                +lit
-                asserted.append(lit)
-            for pred in misses:
-                answer = self._queries[pred].lua.ask()
-                if answer is True:
-                    raise EngineError(f"{pred} answered a non-ground 'true' (unsafe rule)")
-                rows = frozenset(tuple(row) for row in (answer or ()))
-                model[pred] = rows
-                cache = self._cache[pred]
-                if len(cache) >= self.CACHE_SIZE:
-                    cache.pop(next(iter(cache)))
-                cache[keys[pred]] = rows
+                asserted.append(self._assert(pred, args))
+            # components in dependency order; each one's answers are asserted as facts of its
+            # materialised copy, which the rules of higher components read
+            for group in self._order:
+                for pred in group:
+                    rows = self._cache[pred].get(keys[pred])
+                    if rows is None:
+                        answer = self._queries[pred].lua.ask()
+                        if answer is True:
+                            raise EngineError(f"{pred} answered a non-ground 'true' (unsafe rule)")
+                        rows = frozenset(tuple(row) for row in (answer or ()))
+                        cache = self._cache[pred]
+                        if len(cache) >= self.CACHE_SIZE:
+                            cache.pop(next(iter(cache)))
+                        cache[keys[pred]] = rows
+                    model[pred] = rows
+                for pred in group:
+                    for row in sorted(model[pred], key=repr):
+                        asserted.append(self._assert(MATERIALISED + pred, row))
             return model
         except EngineError:
             raise
         except Exception as exc:  # a bug in the kit, not the user's input
             raise EngineError(f"pyDatalog failed: {type(exc).__name__}: {exc}") from exc
         finally:
-            for lit in asserted:
-                -lit
+            from pyDatalog import pyEngine
+
+            for clause in reversed(asserted):
+                pyEngine.retract(clause)
+
+    @staticmethod
+    def _assert(pred: str, args: tuple):
+        """Assert one ground fact directly in pyDatalog's engine; returns the clause to retract."""
+        from pyDatalog import pyEngine
+
+        literal = pyEngine.Literal(pred, [pyEngine.Term_of(v) for v in args])
+        return pyEngine.assert_(pyEngine.Clause(literal, []))
+
+    def _evaluation_order(self) -> list[list[str]]:
+        """The derived predicates grouped into strongly connected components, dependencies first."""
+        from .program import _tarjan
+
+        edges: dict[str, set[str]] = {}
+        for rule in self.program.compiled:
+            edges.setdefault(rule.head.pred, set()).update(
+                item.atom.pred for item in rule.body
+                if isinstance(item, Literal) and item.atom.pred in self._derived)
+        component = _tarjan(sorted(self._derived), {k: sorted(v) for k, v in edges.items()})
+        groups: dict[int, list[str]] = {}
+        for pred in sorted(self._derived):
+            groups.setdefault(component[pred], []).append(pred)
+        return [groups[k] for k in sorted(groups)]  # Tarjan completes dependencies first
 
     def _input_dependencies(self) -> dict[str, tuple[str, ...]]:
         """For each derived predicate, the input predicates it depends on, directly or not (sorted)."""

@@ -172,9 +172,10 @@ def build_program(rule_files: list[RuleFile], vocabulary: Vocabulary, clauses: C
     overrides = _check_overrides(rules)
     ordered: dict[tuple[str, int], tuple[BodyItem, ...]] = {}
     # first pass ordering without recursion information, to find strata
-    compiled = _compile(rules, overrides, params, variants, ordered, sccs=None)
+    cheap = frozenset(vocabulary.inputs)
+    compiled = _compile(rules, overrides, params, variants, ordered, None, cheap)
     scc_of = _check_stratification(compiled, vocabulary)
-    compiled = _compile(rules, overrides, params, variants, ordered, sccs=scc_of)
+    compiled = _compile(rules, overrides, params, variants, ordered, scc_of, cheap)
     derived = sorted({c.head.pred for c in compiled})
     strata = _strata(compiled, scc_of)
     return Program(rules, params, compiled, vocabulary, overrides, derived, strata, ordered, variants)
@@ -379,12 +380,18 @@ def _param_rules(name: str, default: Param, variants: list[Param]) -> list[Compi
     return out
 
 
-def order_body(body: tuple[BodyItem, ...], recursive: set[str]) -> tuple[BodyItem, ...]:
-    """Evaluation order: recursive atoms first, then the other positive atoms in the
-    author's order, each negation or comparison right after its variables are bound."""
+def order_body(body: tuple[BodyItem, ...], recursive: set[str], cheap: frozenset[str] = frozenset()
+               ) -> tuple[BodyItem, ...]:
+    """Evaluation order: recursive atoms first (pyDatalog terminates only on left recursion),
+    then atoms of ``cheap`` predicates (scenario facts: a missing one fails the rule before any
+    derived predicate is computed), then the other positive atoms, each group in the author's
+    order; each negation or comparison right after its variables are bound."""
     positives = [i for i in body if isinstance(i, Literal) and not i.negated]
-    positives = [i for i in positives if i.atom.pred in recursive] + \
-                [i for i in positives if i.atom.pred not in recursive]
+
+    def rank(item: Literal) -> int:
+        return 0 if item.atom.pred in recursive else 1 if item.atom.pred in cheap else 2
+
+    positives = sorted(positives, key=rank)  # stable: the author's order within a group
     pending = [i for i in body if not (isinstance(i, Literal) and not i.negated)]
     out: list[BodyItem] = []
     bound: set[str] = set()
@@ -411,19 +418,22 @@ def order_body(body: tuple[BodyItem, ...], recursive: set[str]) -> tuple[BodyIte
     return tuple(out)
 
 
-def _compile(rules, overrides, params, variants, ordered, sccs) -> list[CompiledRule]:
+def _compile(rules, overrides, params, variants, ordered, sccs, cheap) -> list[CompiledRule]:
     out: list[CompiledRule] = []
     for name in sorted(variants):
         out.extend(_param_rules(name, params[name], variants[name]))
     variable = set(variants)
     exception_ids = {rid for rid, group in rules.items() if group[0].overrides}
+    members: dict[int, set[str]] = {}
+    for pred, component in (sccs or {}).items():
+        members.setdefault(component, set()).add(pred)
     for rid in rules:
         for r in rules[rid]:
             recursive = set()
             if sccs is not None:
                 own = FIRES + rid if rid in exception_ids else r.head.pred
-                recursive = {p for p, s in sccs.items() if s == sccs.get(own) and own in sccs}
-            body = order_body(r.body, recursive)
+                recursive = members.get(sccs[own], set()) if own in sccs else set()
+            body = order_body(r.body, recursive, cheap)
             ordered[(r.file, r.line)] = body
             concrete = tuple(
                 Comparison(i.op, substitute_params(i.left, params, variable),

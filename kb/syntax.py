@@ -328,62 +328,36 @@ def parse_clause_ids(text: str, file: str, line: int) -> tuple[str, ...]:
 def parse_rule_file(text: str, file: str, area: str = "") -> RuleFile:
     """Parse a rule file into rules and parameters, each with its provenance."""
     result = RuleFile(path=file, area=area)
-    lines = text.split("\n")
     notes: dict[str, list] = {}
     note_line: int | None = None
-    chunk: list[str] = []
-    chunk_start = 0
+    pending: list[Token] = []  # tokens of statements not yet terminated by '.'
     seen_ids: dict[str, int] = {}
 
     def flush_statements(final: bool) -> None:
-        nonlocal chunk, chunk_start, notes, note_line
-        if not chunk:
-            return
-        source = "\n".join(chunk)
-        tokens = tokenize(source, file, chunk_start)
-        if not tokens:
-            chunk = []
-            return
-        p = _Parser(tokens, file, chunk_start + len(chunk) - 1)
-        stmts = []
-        while not p.at_end():
-            # a statement is complete only when its '.' is present
-            j = p.i
-            depth = 0
-            complete = False
-            while j < len(tokens):
-                t = tokens[j]
-                if t.kind == "op" and t.text == "(":
-                    depth += 1
-                elif t.kind == "op" and t.text == ")":
-                    depth -= 1
-                elif t.kind == "op" and t.text == "." and depth <= 0:
-                    complete = True
-                    break
-                j += 1
-            if not complete:
-                if final:
-                    stmts.append(p.statement())  # raises the 'not terminated' error
-                break
-            stmts.append(p.statement())
-        remaining = tokens[p.i:]
-        for stmt in stmts:
+        """Parse every complete statement at the start of ``pending``."""
+        nonlocal pending, notes, note_line
+        while pending:
+            depth, end = 0, None
+            for j, t in enumerate(pending):  # a statement is complete only when its '.' is present
+                if t.kind == "op":
+                    depth += (t.text == "(") - (t.text == ")")
+                    if t.text == "." and depth <= 0:
+                        end = j
+                        break
+            if end is None and not final:
+                return
+            p = _Parser(pending if end is None else pending[:end + 1], file, pending[-1].line)
+            stmt = p.statement()  # without its '.', raises the 'not terminated' error
+            pending = pending[end + 1:]
             _make_statement(stmt, notes, note_line, file, area, result, seen_ids)
             notes, note_line = {}, None
-        if remaining:
-            first = remaining[0].line
-            chunk = chunk[first - chunk_start:]
-            chunk_start = first
-        else:
-            chunk = []
 
-    for lineno, raw in enumerate(lines, start=1):
+    for lineno, raw in enumerate(text.split("\n"), start=1):
         stripped = raw.strip()
         if stripped.startswith("@"):
-            if chunk and any(tokenize("\n".join(chunk), file, chunk_start)):
+            if pending:
                 raise KbSyntaxError("annotation inside an unfinished statement (missing '.' above?)",
                                     file=file, line=lineno)
-            chunk = []
             m = re.match(r"@([a-z_]+)\s*(.*)\Z", stripped)
             if not m or m.group(1) not in _ANNOTATIONS:
                 word = m.group(1) if m else stripped
@@ -395,9 +369,7 @@ def parse_rule_file(text: str, file: str, area: str = "") -> RuleFile:
                 note_line = lineno
             notes.setdefault(key, []).append((value, lineno))
             continue
-        if not chunk:
-            chunk_start = lineno
-        chunk.append(raw)
+        pending.extend(tokenize(raw, file, lineno))
         flush_statements(final=False)
     flush_statements(final=True)
     if notes:

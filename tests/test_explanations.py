@@ -22,7 +22,7 @@ def quake(agreement):
 
 
 def test_earthquake_outage_conclusions_are_sorted_and_exact(quake):
-    assert [c.text for c in quake.conclusions] == [
+    assert [c.text for c in quake.specific] == [
         "exempt_from_liability(jd_cloud, outage)",
         "force_majeure(quake)",
         "force_majeure_excuses(jd_cloud, quake)",
@@ -88,7 +88,7 @@ def test_why_not_on_a_failed_comparison_shows_the_values(agreement):
     result = agreement.evaluate(["terms_ended_on(2026-03-01)", "assessment_date(2026-03-08)"])
     why = result.why_not("data_no_longer_retained_on(2026-03-08)")
     assert [r.detail for r in why.reasons] == ["D > L is false: 2026-03-08 > 2026-03-08"]
-    assert why.reasons[0].satisfied == ["assessment_date(2026-03-08)", "data_retention_last_day(2026-03-08)"]
+    assert why.reasons[0].satisfied == ["assessment_date(2026-03-08)", "data_retention_period(2026-03-01, 2026-03-08)"]
 
 
 def test_why_not_on_something_that_holds(quake):

@@ -481,14 +481,14 @@ def test_quoted_payload_as_cli_query_is_answered_as_data(guard, capsys, tmp_path
 def test_loading_and_evaluating_the_builtin_agreement_never_calls_pydatalog_load_or_ask(guard):
     fresh = kb.load_knowledge_base(BUILTIN)  # not the cached one: its engine is compiled under the guard
     scenarios = fresh.scenario_files()
-    assert len(scenarios) == 7
+    assert len(scenarios) >= 150
     for path in scenarios:
         result = fresh.evaluate(path)
         for c in result.conclusions:
             result.explain(c)
         result.why_not("liable(P, B)")
     result = fresh.evaluate(EARTHQUAKE)
-    assert [c.text for c in result.conclusions] == [
+    assert [c.text for c in result.specific] == [
         "exempt_from_liability(jd_cloud, outage)", "force_majeure(quake)", "force_majeure_excuses(jd_cloud, quake)"]
 
 

@@ -143,10 +143,11 @@ def test_sequence_equals_fresh_process_evaluations(sequence):
 def test_examples_conclude_what_the_agreement_says():
     # the fixed examples above are not vacuous
     agreement = kb.load_agreement()
-    assert [c.text for c in agreement.evaluate(list(EARTHQUAKE)).conclusions] == [
+    assert [c.text for c in agreement.evaluate(list(EARTHQUAKE)).specific] == [
         "exempt_from_liability(jd_cloud, outage)", "force_majeure(quake)", "force_majeure_excuses(jd_cloud, quake)"]
-    assert [c.text for c in agreement.evaluate(list(FORECAST_FLOOD)).conclusions] == ["liable(jd_cloud, outage)"]
-    assert [c.text for c in agreement.evaluate(list(RETENTION)).conclusions] == [
+    assert "liable(jd_cloud, outage)" in [c.text for c in agreement.evaluate(list(FORECAST_FLOOD)).specific]
+    assert [c.text for c in agreement.evaluate(list(RETENTION)).specific
+            if c.pred in ("data_retention_last_day", "must_store_data_on")] == [
         "data_retention_last_day(2026-03-08)", "must_store_data_on(2026-03-08)"]
 
 
