@@ -146,3 +146,19 @@ def test_the_cli_lists_interpretations_with_the_rules_that_consult_them(agreemen
     start = listing[names.index("start_day_counts")]
     assert start["rules"] == ["$period_start_offset"]
     assert start["clauses"] == ["2.2.1.2", "3.1.3.12", "3.2.6", "4.3"]
+
+
+def test_the_knowledge_base_documentation_lists_every_interpretation_with_its_clauses(agreement):
+    readme = (agreement.root / "README.md").read_text(encoding="utf-8")
+    listing = agreement.interpretations()
+    assert len(listing) >= 6
+    for item in listing:
+        assert f"### `{item['name']}` ({', '.join(item['clauses'])})" in readme, item["name"]
+        assert item["default"] in readme and item["alternative"] in readme
+
+
+def test_every_interpretation_has_scenarios_for_it(agreement):
+    switched = set()
+    for path in agreement.scenario_files():
+        switched.update(agreement.load_scenario(path).interpretations)
+    assert switched == {i["name"] for i in agreement.interpretations()}
