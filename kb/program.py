@@ -18,6 +18,7 @@ Every rejection is a :class:`~kb.errors.KbError` with file and line.
 from __future__ import annotations
 
 import re
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -89,6 +90,18 @@ def _normalise_quote(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("**", "")).strip()
 
 
+_HAYSTACKS: "weakref.WeakKeyDictionary[ClauseTree, dict[str, str]]" = weakref.WeakKeyDictionary()
+
+
+def _clause_haystack(clauses: ClauseTree, clause_id: str) -> str:
+    """The clause's text as quotes are matched against it (normalised once per clause tree)."""
+    cache = _HAYSTACKS.setdefault(clauses, {})
+    if clause_id not in cache:
+        clause = clauses[clause_id]
+        cache[clause_id] = _normalise_quote(clause.text or clauses.full_text(clause_id))
+    return cache[clause_id]
+
+
 def check_citations(rule_or_param, clauses: ClauseTree, what: str) -> None:
     file, line = rule_or_param.file, rule_or_param.line
     if not rule_or_param.cites:
@@ -111,8 +124,7 @@ def check_citations(rule_or_param, clauses: ClauseTree, what: str) -> None:
         if quote.clause not in rule_or_param.cites:
             raise CitationError(f"@quote is from clause {quote.clause}, which the {what} does not @cite",
                                 file=file, line=quote.line, clause=quote.clause)
-        haystack = _normalise_quote(clauses.full_text(quote.clause) if clauses[quote.clause].text == ""
-                                    else clauses[quote.clause].text)
+        haystack = _clause_haystack(clauses, quote.clause)
         position = 0
         for fragment in (f.strip() for f in _normalise_quote(quote.text).split("...")):
             if not fragment:
