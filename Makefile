@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 lab: .venv
 	mkdir -p notebooks
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 # One recipe: both suites run; the target fails if either fails.
 # nbval runs only when notebooks/*.ipynb exist, and its exit 5 ("no tests collected") is not a failure.
