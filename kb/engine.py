@@ -64,8 +64,7 @@ class Engine:
         # Initialise this thread's logic before importing pyDatalog.pyDatalog: its module code needs
         # thread-local state, which exists only on the thread that first imported the package.
         package.Logic()
-        from pyDatalog import pyDatalog
-        from pyDatalog.pyParser import Literal as PLiteral
+        from pyDatalog import pyDatalog, pyEngine
 
         self._thread_id = threading.get_ident()
         pyDatalog.clear()
@@ -74,23 +73,35 @@ class Engine:
         vocab, derived = self.program.vocabulary, set(self.program.derived)
         declared = {name: decl.arity for name, decl in {**vocab.conclusions, **vocab.definitions}.items()
                     if name not in derived}
-        for name, arity in sorted({**declared, **self._input_arity}.items()):
-            args = [self._const(self._SENTINEL) for _ in range(arity)]
-            +PLiteral.make(name, args)
-            -PLiteral.make(name, args)
+        # (the materialised copies of derived predicates too)
+        to_declare = {**declared, **self._input_arity,
+                      **{MATERIALISED + pred: self._arity(pred) for pred in self.program.derived}}
+        for name, arity in sorted(to_declare.items()):
+            pyEngine.retract(self._assert(name, (self._SENTINEL,) * arity))
         self._order = self._evaluation_order()
         self._component = {pred: i for i, group in enumerate(self._order) for pred in group}
-        for pred in self.program.derived:  # declare the materialised copies, as the inputs above
-            args = [self._const(self._SENTINEL) for _ in range(self._arity(pred))]
-            +PLiteral.make(MATERIALISED + pred, args)
-            -PLiteral.make(MATERIALISED + pred, args)
         for rule in self.program.compiled:
             self._add_rule(rule)
         for pred in self.program.derived:
-            arity = self._arity(pred)
-            self._queries[pred] = PLiteral.make(pred, [self._var(f"Q{i}") for i in range(arity)])
+            self._queries[pred] = pyEngine.Literal(pred, [pyEngine.Var(f"Q{i}") for i in range(self._arity(pred))])
         self._dependencies = self._input_dependencies()
         self._cache = {pred: {} for pred in self.program.derived}
+        # Materialised copies are read only by rules of higher components; the answers of
+        # predicates that depend on no input (tables the rule files state) are asserted once.
+        self._read_materialised = {
+            item.atom.pred for rule in self.program.compiled for item in rule.body
+            if isinstance(item, Literal) and item.atom.pred in self._component
+            and self._component[item.atom.pred] != self._component[rule.head.pred]}
+        self._static = {pred for pred in self.program.derived if not self._dependencies[pred]}
+        for group in self._order:
+            if all(pred in self._static for pred in group):
+                for pred in group:
+                    answer = self._queries[pred].ask()
+                    rows = frozenset(tuple(row) for row in (answer or ()))
+                    self._cache[pred][()] = rows
+                    if pred in self._read_materialised:
+                        for row in sorted(rows, key=repr):
+                            self._assert(MATERIALISED + pred, row)
 
     def _arity(self, pred: str) -> int:
         if pred in self._input_arity:
@@ -100,18 +111,6 @@ class Engine:
         if pred in self._head_arity:
             return self._head_arity[pred]
         raise EngineError(f"no arity known for {pred}")
-
-    @staticmethod
-    def _const(value):
-        from pyDatalog.pyParser import Term
-
-        return Term(value, forced_type="constant")
-
-    @staticmethod
-    def _var(name: str):
-        from pyDatalog.pyParser import Term
-
-        return Term(name)
 
     # Rules are built as pyDatalog engine objects (pyEngine.Clause of pyEngine.Literal), the form
     # pyDatalog's own parser produces, without its per-literal bookkeeping: several times faster.
@@ -191,7 +190,7 @@ class Engine:
                 for pred in group:
                     rows = self._cache[pred].get(keys[pred])
                     if rows is None:
-                        answer = self._queries[pred].lua.ask()
+                        answer = self._queries[pred].ask()
                         if answer is True:
                             raise EngineError(f"{pred} answered a non-ground 'true' (unsafe rule)")
                         rows = frozenset(tuple(row) for row in (answer or ()))
@@ -201,8 +200,9 @@ class Engine:
                         cache[keys[pred]] = rows
                     model[pred] = rows
                 for pred in group:
-                    for row in sorted(model[pred], key=repr):
-                        asserted.append(self._assert(MATERIALISED + pred, row))
+                    if pred in self._read_materialised and pred not in self._static:
+                        for row in model[pred]:
+                            asserted.append(self._assert(MATERIALISED + pred, row))
             return model
         except EngineError:
             raise

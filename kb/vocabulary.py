@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -45,7 +46,7 @@ class ValueType:
     doc: str = ""
     values: tuple[tuple[str, str], ...] = ()  # enum values with their documentation
 
-    @property
+    @cached_property
     def value_names(self) -> tuple[str, ...]:
         return tuple(v for v, _ in self.values)
 
