@@ -40,14 +40,6 @@ class KbError(Exception):
         self.clause = clause
         self.suggestion = suggestion
 
-    def located(self, file: str | None, line: int | None = None) -> "KbError":
-        """Fill in the location when it was not known where the error was raised."""
-        if self.file is None:
-            self.file = file
-        if self.line is None:
-            self.line = line
-        return self
-
     def __str__(self) -> str:
         where = ""
         if self.file is not None:

@@ -25,7 +25,7 @@ from typing import Union
 
 from .errors import KbError, ScenarioError
 from .syntax import parse_atom, parse_clause_ids
-from .terms import Atom, Const, render_value
+from .terms import Atom, Const
 from .vocabulary import Vocabulary
 from .yamlio import Node, read_yaml
 
@@ -188,9 +188,4 @@ def _yaml_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def render_fact(fact: Fact, vocab: Vocabulary) -> str:
-    return vocab.render(*fact.key)
-
-
-__all__ = ["Fact", "Expectation", "Scenario", "build_scenario", "load_scenario", "scenario_to_yaml",
-           "render_value", "render_fact"]
+__all__ = ["Fact", "Expectation", "Scenario", "build_scenario", "load_scenario", "scenario_to_yaml"]

@@ -162,3 +162,17 @@ def test_every_interpretation_has_scenarios_for_it(agreement):
     for path in agreement.scenario_files():
         switched.update(agreement.load_scenario(path).interpretations)
     assert switched == {i["name"] for i in agreement.interpretations()}
+
+
+def test_a_scenario_written_as_yaml_reads_back_to_the_same_facts(agreement, tmp_path):
+    from kb.scenario import scenario_to_yaml
+
+    original = agreement.load_scenario("force_majeure_flood_and_own_equipment_failure_full_exemption_interpretation.yaml")
+    assert original.interpretations == ("concurrent_cause_full_exemption",)
+    path = tmp_path / "round_trip.yaml"
+    path.write_text(scenario_to_yaml(original, agreement.vocabulary), encoding="utf-8")
+    again = agreement.load_scenario(path)
+    assert (again.name, again.interpretations, again.fact_keys()) == (
+        original.name, original.interpretations, original.fact_keys())
+    assert [c.text for c in agreement.evaluate(again).conclusions] == \
+        [c.text for c in agreement.evaluate(original).conclusions]
