@@ -187,7 +187,8 @@ def build_program(rule_files: list[RuleFile], vocabulary: Vocabulary, clauses: C
     cheap = frozenset(vocabulary.inputs)
     compiled = _compile(rules, overrides, params, variants, ordered, None, cheap)
     scc_of = _check_stratification(compiled, vocabulary)
-    compiled = _compile(rules, overrides, params, variants, ordered, scc_of, cheap)
+    if _has_recursion(compiled, scc_of):  # reorder bodies so that recursive atoms come first
+        compiled = _compile(rules, overrides, params, variants, ordered, scc_of, cheap)
     derived = sorted({c.head.pred for c in compiled})
     strata = _strata(compiled, scc_of)
     return Program(rules, params, compiled, vocabulary, overrides, derived, strata, ordered, variants)
@@ -520,6 +521,11 @@ def _tarjan(nodes: list[str], edges: dict[str, list[str]]) -> dict[str, int]:
                 parent = work[-1][0]
                 low[parent] = min(low[parent], low[node])
     return comp
+
+
+def _has_recursion(compiled: list[CompiledRule], component: dict[str, int]) -> bool:
+    """Whether some rule's body uses a predicate of the head's own component (recursion)."""
+    return any(component.get(head) == component.get(dep) for head, dep, _, _ in _dependency_edges(compiled))
 
 
 def _describe(pred: str) -> str:
