@@ -363,6 +363,8 @@ class Explainer:
 
     def describe_condition(self, item, subst: Subst, rule: Rule) -> str:
         if isinstance(item, Literal):
+            if item.atom.pred == "interpretation":
+                return f"the interpretation {item.atom.args[0]} is not switched on"
             return f"not {self.show_atom(item.atom, subst)}: no such fact or conclusion"
         kinds = self._var_kinds(rule)
         value = self._comparison_value(item, subst, kinds)
@@ -381,6 +383,10 @@ class Explainer:
         return f"{left} {item.op} {right}{extra}"
 
     def describe_failure(self, item, subst: Subst, rule: Rule) -> str:
+        if isinstance(item, Literal) and item.atom.pred == "interpretation":
+            reading = item.atom.args[0]
+            return (f"the interpretation {reading} is switched on" if item.negated
+                    else f"the interpretation {reading} is not switched on")
         if isinstance(item, Literal):
             shown = self.show_atom(item.atom, subst)
             if item.negated:

@@ -176,3 +176,12 @@ def test_a_scenario_written_as_yaml_reads_back_to_the_same_facts(agreement, tmp_
         original.name, original.interpretations, original.fact_keys())
     assert [c.text for c in agreement.evaluate(again).conclusions] == \
         [c.text for c in agreement.evaluate(original).conclusions]
+
+
+def test_explanations_say_whether_an_interpretation_is_switched_on(tmp_path):
+    base = build(tmp_path)
+    default = base.evaluate(["node(a)"])
+    assert "condition: the interpretation strict is not switched on" in default.explain("flagged(a)").to_text()
+    strict = base.evaluate(["node(a)", "interpretation(strict)"])
+    details = sorted(r.detail for r in strict.why_not("flagged(a)").reasons)
+    assert details == ["paint(a, _) is not a fact of the scenario", "the interpretation strict is switched on"]
