@@ -157,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     interp.set_defaults(func=cmd_interpretations)
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(func=cmd_schema)
+    graph = sub.add_parser("graph", help="draw the clause dependency graph (or a clause's neighbourhood) as SVG")
+    graph.add_argument("--clause", help="draw the neighbourhood of this clause (default: the whole graph)")
+    graph.add_argument("--radius", type=int, default=1, help="neighbourhood radius in edges (default: %(default)s)")
+    graph.add_argument("--out", help="SVG file to write (default: standard output)")
+    graph.set_defaults(func=cmd_graph)
     return parser
 
 
@@ -171,3 +176,24 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+
+
+# --- graph (appended) ------------------------------------------------------------------------
+
+def cmd_graph(args) -> int:
+    from . import graph
+
+    kb = _kb(args)
+    g = graph.clause_graph(kb)
+    if args.clause is not None:
+        clause = kb.clause(args.clause).id  # UnknownClauseError (exit 2) for an unknown clause
+        sub = graph.neighbourhood(g, clause, radius=args.radius)
+        svg = graph.render_svg(sub, highlight=[clause], title=f"{kb.title}: clause {clause}, radius {args.radius}")
+    else:
+        svg = graph.render_svg(g, title=kb.title)
+    if args.out:
+        Path(args.out).write_text(svg, encoding="utf-8")
+    else:
+        sys.stdout.write(svg)
+    return 0
+

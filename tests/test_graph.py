@@ -1,0 +1,197 @@
+"""The clause dependency graph (kb.graph): edges, queries, exports, pictures and the CLI."""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from kb import KbError
+from kb import graph as G
+from kb.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def g(agreement):
+    return G.clause_graph(agreement)
+
+
+def test_nodes_are_clauses_and_conclusions(agreement, g):
+    clauses = [n for n, d in g.nodes(data=True) if d["kind"] == "clause"]
+    assert clauses == agreement.clauses.ids()  # every clause, in document order
+    assert g.nodes["9.2"]["section"] == "9" and g.nodes["9.2"]["text"].startswith("Force majeure")
+    assert g.nodes["pred:force_majeure"]["kind"] == "conclusion"
+    assert not any(n.startswith(("pred:fires__", "pred:blocked__", "pred:value__")) for n in g)
+
+
+def test_refers_edges_of_3_1_3_12(g):
+    assert G.edges_of_kind(g, "refers", "3.1.3.12") == {("3.1.3.12", f"3.1.3.{i}") for i in range(1, 12)}
+    assert g.edges["3.1.3.12", "3.1.3.5"]["evidence_refers"] == "the above provisions"
+
+
+def test_refers_and_survives_edges_of_11_3(g):
+    assert G.edges_of_kind(g, "refers", "11.3") == {("11.3", "5"), ("11.3", "6"), ("11.3", "10"), ("11.3", "5.1")}
+    survives = G.edges_of_kind(g, "survives", "11.3")
+    assert {("11.3", "5"), ("11.3", "6"), ("11.3", "10")} <= survives
+    # from the survival rules: 3.2.5 (surv_jd_cloud_confidentiality), 4.3, 7.3.3-7.3.5 ...
+    assert {("11.3", "3.2.5"), ("11.3", "4.3"), ("11.3", "7.3.4")} <= survives
+    assert g.edges["11.3", "10"]["evidence_refers"] == "governing law and dispute resolution terms"
+    assert G.edges_of_kind(g, "survives", "6.4") == {("6.4", "6")}
+
+
+def test_other_curated_references(g):
+    for u, v, phrase in [("3.2.4", "9", "force majeure"), ("11.1", "2.1", "order page"), ("6.4", "6", "this term")]:
+        assert g.edges[u, v]["evidence_refers"] == phrase
+
+
+def test_every_reference_phrase_occurs_in_its_source_clause(agreement):
+    refs = G.load_references(agreement)
+    assert len(refs) >= 20
+    for ref in refs:
+        assert ref["phrase"].lower() in agreement.clauses[ref["from"]].text.lower(), ref
+
+
+def test_overrides_edge_from_force_majeure_exception(g):
+    assert ("9.1", "8.1") in G.edges_of_kind(g, "overrides")
+    assert "exception fm_no_liability overrides liable_for_breach" in g.edges["9.1", "8.1"]["evidence_overrides"]
+    assert g.edges["9.1", "8.1"]["kind"] == "overrides"
+
+
+def test_uses_and_concludes_edges(g):
+    # fm_excuses_party cites 9.1 and uses force_majeure, concluded by rules citing 9.2
+    assert "rule fm_excuses_party uses force_majeure" in g.edges["9.1", "9.2"]["evidence_uses"]
+    deps = G.dependencies(g, "9.2")
+    assert deps["uses"] == ["9.1"]
+    assert "pred:force_majeure" in deps["concludes"]
+
+
+def test_impact_set_of_9_2(g):
+    impact = G.impact_set(g, "9.2")
+    assert {"pred:force_majeure", "pred:exempt_from_liability", "9.1"} <= impact
+    assert "pred:governing_law" not in impact
+    assert "9.2" not in impact and "10.1" not in impact
+
+
+def test_explanation_subgraph(agreement, g):
+    result = agreement.evaluate("force_majeure_earthquake_outage_provider_not_liable.yaml")
+    exempt = result.matching("exempt_from_liability(P, B)")
+    assert exempt
+    expl = result.explain(exempt[0])
+    sub = G.explanation_subgraph(g, expl)
+    assert set(expl.clause_ids()) <= set(sub)
+    assert "pred:exempt_from_liability" in sub
+
+
+def test_cycles_are_reported_deterministically(g):
+    short = G.cycles(g, length_bound=2)
+    assert short == G.cycles(g, length_bound=2)
+    assert all(len(c) == 2 and (c[1], c[0]) in g.edges and (c[0], c[1]) in g.edges for c in short)
+    assert ["9.1", "9.2"] in short
+    groups = G.cyclic_groups(g)
+    assert any({"9.1", "9.2"} <= set(grp) for grp in groups)
+
+
+def test_untouched_clauses(agreement):
+    params = agreement.program.params
+    cited = {c for r in agreement.program.all_rules() for c in r.cites}
+    cited |= {c for p in (params.values() if isinstance(params, dict) else params) for c in p.cites}
+    untouched = G.untouched_clauses(agreement, include_headings=True)
+    assert untouched == [c for c in agreement.clauses.numbered_ids() if c not in cited]
+    assert "9" in untouched and "9.2" not in untouched
+    # every clause with text of its own is cited by some rule or parameter
+    assert G.untouched_clauses(agreement) == []
+
+
+def test_uses_edges_follow_the_rules(make_kb):
+    v1 = make_kb({"graph": """
+        @rule reach_link
+        @cites 1.1
+        @gloss A link makes a node reachable.
+        @quote 1.1 "a path of links leads to it"
+        reach(X, Y) :- link(X, Y).
+        @rule flag_reach
+        @cites 1.2
+        @gloss A node that reaches another is flagged.
+        @quote 1.2 "nothing is reachable from it"
+        flagged(X) :- reach(X, _).
+        """})
+    v2 = make_kb({"graph": """
+        @rule reach_link
+        @cites 1.1
+        @gloss A link makes a node reachable.
+        @quote 1.1 "a path of links leads to it"
+        reach(X, Y) :- link(X, Y).
+        @rule flag_node
+        @cites 2.1
+        @gloss A node that reaches another is flagged (variant citing 2.1).
+        @quote 2.1 "The fee is due"
+        flagged(X) :- node(X), reach(X, _).
+        """})
+    g1, g2 = G.clause_graph(v1), G.clause_graph(v2)
+    assert G.edges_of_kind(g1, "uses") == {("1.2", "1.1")}
+    assert G.edges_of_kind(g2, "uses") == {("2.1", "1.1")}
+    assert g1.edges["1.2", "1.1"]["evidence"] == "rule flag_reach uses reach"
+    assert G.impact_set(g1, "1.1") == {"1.2", "pred:reach", "pred:flagged"}
+    assert G.edges_of_kind(g1, "refers") == set()  # no references.yaml in that folder
+
+
+def test_exports_round_trip(agreement, g, tmp_path):
+    path = tmp_path / "g.graphml"
+    G.to_graphml(g, path)
+    back = nx.read_graphml(path)
+    assert back.number_of_nodes() == g.number_of_nodes() and back.number_of_edges() == g.number_of_edges()
+    text = G.to_node_link_json(g)
+    assert text == G.to_node_link_json(G.clause_graph(agreement))
+    again = G.from_node_link_json(text)
+    assert again.number_of_nodes() == g.number_of_nodes() and again.number_of_edges() == g.number_of_edges()
+    assert again.edges["9.1", "8.1"]["kind"] == "overrides"
+
+
+def test_neighbourhood(g):
+    nb = G.neighbourhood(g, "9.2")
+    assert {"9", "9.1", "9.2", "3.2.4", "pred:force_majeure"} <= set(nb)
+    assert "10.1" not in nb
+    with pytest.raises(KbError):
+        G.neighbourhood(g, "9.9")
+
+
+def test_svg_is_byte_identical(agreement, g):
+    nb = G.neighbourhood(g, "9.2")
+    a, b = G.render_svg(nb), G.render_svg(G.neighbourhood(G.clause_graph(agreement), "9.2"))
+    assert a == b
+    assert a.startswith("<?xml") and "Generated by graphviz" not in a
+    assert "edge kinds" in a and "Force Majeure" in a
+
+
+SNIPPET = ("import hashlib, kb; from kb import graph as G; "
+           "g = G.clause_graph(kb.load_agreement()); "
+           "print(hashlib.sha256(G.render_svg(G.neighbourhood(g, '9.2')).encode()).hexdigest())")
+
+
+def test_svg_is_identical_across_hash_seeds(g):
+    expected = hashlib.sha256(G.render_svg(G.neighbourhood(g, "9.2")).encode()).hexdigest()
+    for seed in ("0", "1"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        out = subprocess.run([sys.executable, "-c", SNIPPET], cwd=ROOT, env=env, capture_output=True,
+                             text=True, check=True)
+        assert out.stdout.strip() == expected
+
+
+def test_cli_graph_writes_svg(tmp_path, capsys):
+    out = tmp_path / "n.svg"
+    assert main(["graph", "--clause", "9.2", "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("<?xml")
+    assert "9.2" in out.read_text(encoding="utf-8")
+
+
+def test_cli_graph_unknown_clause(tmp_path, capsys):
+    assert main(["graph", "--clause", "9.9", "--out", str(tmp_path / "x.svg")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "9.9" in err
+    assert not (tmp_path / "x.svg").exists()
