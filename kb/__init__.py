@@ -15,13 +15,25 @@ The small public API::
 
 Every error on bad input is a :class:`kb.KbError` (file, line, suggestion).
 """
+from __future__ import annotations
+
 from .clauses import Clause, ClauseTree, parse_agreement
 from .errors import KbError
 from .explain import Explanation, WhyNot
 from .knowledge import Conclusion, Diff, Evaluation, KnowledgeBase, diff, load_agreement, load_knowledge_base
 from .scenario import Scenario
 
+
+
+def clause_graph(knowledge_base: KnowledgeBase | None = None):
+    """The clause dependency graph (a networkx DiGraph, clause ids as node keys, edge attribute
+    ``kind``) of a knowledge base: the built-in agreement by default. See :mod:`kb.graph`."""
+    from .graph import clause_graph as build
+
+    return build(knowledge_base if knowledge_base is not None else load_agreement())
+
+
 __all__ = [
     "Clause", "ClauseTree", "Conclusion", "Diff", "Evaluation", "Explanation", "KbError", "KnowledgeBase",
-    "Scenario", "WhyNot", "diff", "load_agreement", "load_knowledge_base", "parse_agreement",
+    "Scenario", "WhyNot", "clause_graph", "diff", "load_agreement", "load_knowledge_base", "parse_agreement",
 ]

@@ -195,3 +195,11 @@ def test_cli_graph_unknown_clause(tmp_path, capsys):
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "9.9" in err
     assert not (tmp_path / "x.svg").exists()
+
+
+def test_the_package_gives_the_built_in_agreements_graph():
+    import kb
+
+    g = kb.clause_graph()
+    assert g.is_directed() and "9.2" in g and "preamble" in g
+    assert {g.edges[e]["kind"] for e in g.edges} >= {"contains", "refers", "uses", "overrides", "survives"}
