@@ -42,6 +42,11 @@ class Engine:
         self._queries: dict[str, object] = {}
         self._input_arity = {name: decl.arity for name, decl in program.vocabulary.inputs.items()}
         self._derived = set(program.derived)
+        self._head_arity = {c.head.pred: c.head.arity for c in program.compiled}
+        self._body_preds: dict[str, set[str]] = {}  # derived predicate -> predicates its rules use
+        for rule in program.compiled:
+            self._body_preds.setdefault(rule.head.pred, set()).update(
+                item.atom.pred for item in rule.body if isinstance(item, Literal))
         self._component: dict[str, int] = {}
         # stop the thread when the engine is garbage-collected, or at exit (no reference kept)
         self._finalizer = weakref.finalize(self, self._executor.shutdown, wait=False)
@@ -70,9 +75,9 @@ class Engine:
         pyDatalog.clear()
         # declare every input predicate, so that querying or negating one without facts answers "no"
         # (and every conclusion or definition that no rule derives, so that negating one answers "yes")
-        vocab, derived = self.program.vocabulary, set(self.program.derived)
+        vocab = self.program.vocabulary
         declared = {name: decl.arity for name, decl in {**vocab.conclusions, **vocab.definitions}.items()
-                    if name not in derived}
+                    if name not in self._derived}
         # (the materialised copies of derived predicates too)
         to_declare = {**declared, **self._input_arity,
                       **{MATERIALISED + pred: self._arity(pred) for pred in self.program.derived}}
@@ -96,9 +101,7 @@ class Engine:
         for group in self._order:
             if all(pred in self._static for pred in group):
                 for pred in group:
-                    answer = self._queries[pred].ask()
-                    rows = frozenset(tuple(row) for row in (answer or ()))
-                    self._cache[pred][()] = rows
+                    rows = self._cache[pred][()] = self._ask(pred)
                     if pred in self._read_materialised:
                         for row in sorted(rows, key=repr):
                             self._assert(MATERIALISED + pred, row)
@@ -106,8 +109,6 @@ class Engine:
     def _arity(self, pred: str) -> int:
         if pred in self._input_arity:
             return self._input_arity[pred]
-        if not hasattr(self, "_head_arity"):
-            self._head_arity = {c.head.pred: c.head.arity for c in self.program.compiled}
         if pred in self._head_arity:
             return self._head_arity[pred]
         raise EngineError(f"no arity known for {pred}")
@@ -190,10 +191,7 @@ class Engine:
                 for pred in group:
                     rows = self._cache[pred].get(keys[pred])
                     if rows is None:
-                        answer = self._queries[pred].ask()
-                        if answer is True:
-                            raise EngineError(f"{pred} answered a non-ground 'true' (unsafe rule)")
-                        rows = frozenset(tuple(row) for row in (answer or ()))
+                        rows = self._ask(pred)
                         cache = self._cache[pred]
                         if len(cache) >= self.CACHE_SIZE:
                             cache.pop(next(iter(cache)))
@@ -214,6 +212,13 @@ class Engine:
             for clause in reversed(asserted):
                 pyEngine.retract(clause)
 
+    def _ask(self, pred: str) -> frozenset:
+        """All answers of a derived predicate, as asserted now (engine thread only)."""
+        answer = self._queries[pred].ask()
+        if answer is True:
+            raise EngineError(f"{pred} answered a non-ground 'true' (unsafe rule)")
+        return frozenset(tuple(row) for row in (answer or ()))
+
     @staticmethod
     def _assert(pred: str, args: tuple):
         """Assert one ground fact directly in pyDatalog's engine; returns the clause to retract."""
@@ -226,12 +231,8 @@ class Engine:
         """The derived predicates grouped into strongly connected components, dependencies first."""
         from .program import _tarjan
 
-        edges: dict[str, set[str]] = {}
-        for rule in self.program.compiled:
-            edges.setdefault(rule.head.pred, set()).update(
-                item.atom.pred for item in rule.body
-                if isinstance(item, Literal) and item.atom.pred in self._derived)
-        component = _tarjan(sorted(self._derived), {k: sorted(v) for k, v in edges.items()})
+        edges = {head: sorted(p for p in preds if p in self._derived) for head, preds in self._body_preds.items()}
+        component = _tarjan(sorted(self._derived), edges)
         groups: dict[int, list[str]] = {}
         for pred in sorted(self._derived):
             groups.setdefault(component[pred], []).append(pred)
@@ -239,15 +240,11 @@ class Engine:
 
     def _input_dependencies(self) -> dict[str, tuple[str, ...]]:
         """For each derived predicate, the input predicates it depends on, directly or not (sorted)."""
-        body_preds: dict[str, set[str]] = {}
-        for rule in self.program.compiled:
-            body_preds.setdefault(rule.head.pred, set()).update(
-                item.atom.pred for item in rule.body if isinstance(item, Literal))
         out = {}
         for pred in self.program.derived:
             seen, stack = set(), [pred]
             while stack:
-                for dep in body_preds.get(stack.pop(), ()):
+                for dep in self._body_preds.get(stack.pop(), ()):
                     if dep not in seen:
                         seen.add(dep)
                         stack.append(dep)
