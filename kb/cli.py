@@ -129,6 +129,24 @@ def cmd_interpretations(args) -> int:
     return 0
 
 
+def cmd_graph(args) -> int:
+    from . import graph
+
+    kb = _kb(args)
+    g = graph.clause_graph(kb)
+    if args.clause is not None:
+        clause = kb.clause(args.clause).id  # UnknownClauseError (exit 2) for an unknown clause
+        sub = graph.neighbourhood(g, clause, radius=args.radius)
+        svg = graph.render_svg(sub, highlight=[clause], title=f"{kb.title}: clause {clause}, radius {args.radius}")
+    else:
+        svg = graph.render_svg(g, title=kb.title)
+    if args.out:
+        Path(args.out).write_text(svg, encoding="utf-8")
+    else:
+        sys.stdout.write(svg)
+    return 0
+
+
 def cmd_schema(args) -> int:
     print(json.dumps(_kb(args).json_schema(), indent=2, sort_keys=True, ensure_ascii=False))
     return 0
@@ -176,24 +194,4 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
-
-
-# --- graph (appended) ------------------------------------------------------------------------
-
-def cmd_graph(args) -> int:
-    from . import graph
-
-    kb = _kb(args)
-    g = graph.clause_graph(kb)
-    if args.clause is not None:
-        clause = kb.clause(args.clause).id  # UnknownClauseError (exit 2) for an unknown clause
-        sub = graph.neighbourhood(g, clause, radius=args.radius)
-        svg = graph.render_svg(sub, highlight=[clause], title=f"{kb.title}: clause {clause}, radius {args.radius}")
-    else:
-        svg = graph.render_svg(g, title=kb.title)
-    if args.out:
-        Path(args.out).write_text(svg, encoding="utf-8")
-    else:
-        sys.stdout.write(svg)
-    return 0
 

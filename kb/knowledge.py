@@ -29,7 +29,7 @@ from .scenario import Scenario, build_scenario, load_scenario
 from .syntax import parse_atom, parse_rule_file
 from .terms import Atom, Var, atom_sort_key, render_value
 from .vocabulary import Vocabulary, load_vocabulary
-from .yamlio import read_yaml
+from .yamlio import read_yaml, yaml_files
 
 AGREEMENTS_DIR = Path(__file__).parent / "agreements"
 DEFAULT_AGREEMENT = "jcs_kubernetes"
@@ -78,13 +78,9 @@ class KnowledgeBase:
     def standing_conclusions(self) -> frozenset["Conclusion"]:
         """Conclusions that hold in the empty scenario: terms that apply whatever the facts
         (governing law, the agreed court ...), computed once."""
-        with self._engine_lock:
-            cached = self._standing
-        if cached is None:
-            cached = frozenset(self.evaluate(Scenario("empty", ())).conclusions)
-            with self._engine_lock:
-                self._standing = cached
-        return cached
+        if self._standing is None:  # a concurrent first call computes the same set: harmless
+            self._standing = frozenset(self.evaluate(Scenario("empty", ())).conclusions)
+        return self._standing
 
     @property
     def engine(self) -> Engine:
@@ -344,7 +340,7 @@ def load_knowledge_base(root: Union[str, Path]) -> KnowledgeBase:
 def _load_omissions(path: Path, clauses: ClauseTree) -> dict[str, str]:
     """Clauses deliberately not encoded, each with its reason (a file, or a folder of *.yaml)."""
     out: dict[str, str] = {}
-    for file in (sorted(path.glob("*.yaml")) if path.is_dir() else [path]):
+    for file in yaml_files(path):
         root = read_yaml(file, file=_display_path(file), error=CitationError)
         if root.value is not None:
             _add_omissions(root, clauses, out)

@@ -33,7 +33,7 @@ from pathlib import Path
 from .errors import ArityError, UnknownPredicateError, ValueTypeError, VocabularyError, closest
 from .syntax import IDENT_RE
 from .terms import Atom, Const, STRING_PREFIX, Var, iso_to_day, render_value
-from .yamlio import Node, read_yaml
+from .yamlio import Node, read_yaml, yaml_files
 
 BUILTIN_KINDS = ("id", "date", "amount", "integer", "string")
 NUMERIC_KINDS = ("date", "amount", "integer")
@@ -222,7 +222,7 @@ def load_vocabulary(path: Path, display=str) -> Vocabulary:
     Enumerations declared in several files are merged (a value may be declared once),
     so each area can add its own duties or remedies to a shared type.
     """
-    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    files = yaml_files(path)
     if not files:
         raise VocabularyError(f"no vocabulary files (*.yaml) in {path}")
     roots = []

@@ -58,6 +58,11 @@ class Node:
         return items
 
 
+def yaml_files(path: Path) -> list[Path]:
+    """The ``*.yaml`` files of a folder in name order, or the path itself when it is a file."""
+    return sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+
+
 def read_yaml(source: Union[str, Path], *, file: str | None = None,
               error: type[KbError] = ScenarioError) -> Node:
     """Parse a YAML file (a Path) or YAML text (a str, with ``file`` naming it)."""
