@@ -20,7 +20,7 @@ from typing import Callable, Iterable, TypeVar
 
 from .errors import EngineError
 from .program import CompiledRule, Program
-from .terms import BinOp, Comparison, Const, Literal, Var
+from .terms import BinOp, Const, Literal, Var
 
 T = TypeVar("T")
 

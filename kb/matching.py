@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .program import VALUE, Program, substitute_params
-from .terms import Atom, BinOp, Comparison, Const, Literal, ParamRef, Var, atom_sort_key
+from .program import VALUE, Program
+from .terms import Atom, BinOp, Const, Literal, ParamRef, Var, atom_sort_key
 
 Subst = dict[str, object]
 
@@ -186,4 +186,4 @@ def instantiate(atom: Atom, subst: Subst) -> Atom:
 
 
 __all__ = ["ModelView", "Subst", "compare", "deepest_failure", "evaluate_expr", "ground", "instantiate",
-           "item_holds", "match_body", "substitute_params", "unify"]
+           "item_holds", "match_body", "unify"]

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from .errors import ArityError, UnknownPredicateError, ValueTypeError, VocabularyError, closest
 from .syntax import IDENT_RE
-from .terms import Atom, Const, STRING_PREFIX, Var, iso_to_day, render_value
+from .terms import Atom, Const, Var, render_value
 from .yamlio import Node, read_yaml, yaml_files
 
 BUILTIN_KINDS = ("id", "date", "amount", "integer", "string")
