@@ -136,10 +136,22 @@ def cmd_graph(args) -> int:
     g = graph.clause_graph(kb)
     if args.clause is not None:
         clause = kb.clause(args.clause).id  # UnknownClauseError (exit 2) for an unknown clause
-        sub = graph.neighbourhood(g, clause, radius=args.radius)
-        svg = graph.render_svg(sub, highlight=[clause], title=f"{kb.title}: clause {clause}, radius {args.radius}")
-    else:
+        if args.impact:
+            edges = graph.impact_edges(g, clause)
+            nodes = {n for e in edges for n in e} | {clause}
+            svg = graph.render_svg(g, nodes, highlight=[clause], edges=edges, kinds=graph.KINDS,
+                                   title=f"{kb.title}: what an amendment of {clause} could change")
+        else:
+            sub = graph.neighbourhood(g, clause, radius=args.radius)
+            svg = graph.render_svg(sub, highlight=[clause],
+                                   title=f"{kb.title}: clause {clause}, radius {args.radius}")
+    elif args.impact:
+        raise KbError("--impact needs --clause: the clause whose amendment you ask about")
+    elif args.all:
         svg = graph.render_svg(g, title=kb.title)
+    else:
+        svg = graph.render_svg(graph.section_graph(g), kinds=graph.DEPENDENCY_KINDS,
+                               title=f"{kb.title}: sections and how their clauses depend on each other")
     if args.out:
         Path(args.out).write_text(svg, encoding="utf-8")
     else:
@@ -176,7 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(func=cmd_schema)
     graph = sub.add_parser("graph", help="draw the clause dependency graph (or a clause's neighbourhood) as SVG")
-    graph.add_argument("--clause", help="draw the neighbourhood of this clause (default: the whole graph)")
+    graph.add_argument("--clause", help="draw the neighbourhood of this clause (default: the sections at a glance)")
+    graph.add_argument("--impact", action="store_true",
+                       help="with --clause: draw what an amendment of the clause could change, and why")
+    graph.add_argument("--all", action="store_true", help="draw every clause and conclusion (large)")
     graph.add_argument("--radius", type=int, default=1, help="neighbourhood radius in edges (default: %(default)s)")
     graph.add_argument("--out", help="SVG file to write (default: standard output)")
     graph.set_defaults(func=cmd_graph)

@@ -15,7 +15,10 @@ it stays true when the rules change:
   - ``overrides``: an exception citing A defeats a rule citing B;
   - ``survives``: 11.3 / 6.4 keep B in force after termination (the references marked
     ``survives: true`` and the other clauses cited by the ``surv_`` rules);
-  - ``concludes``: a clause cited by a rule -> ``pred:<head>`` of the rule.
+  - ``concludes``: a clause cited by a rule -> ``pred:<head>`` of the rule;
+  - ``reads``: a clause, or a conclusion, -> ``pred:<name>`` when a rule citing the clause
+    (or concluding the conclusion) uses ``<name>`` in its body: the predicate-level
+    dependencies that :func:`impact_set` follows.
 
 A DiGraph holds one edge per ordered pair, so when several kinds link the same pair
 (3.1.3 contains 3.1.3.1 and also uses it) the edge keeps them all: ``kinds`` is the
@@ -27,6 +30,7 @@ Every attribute is a string, so GraphML and node-link JSON exports keep them all
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
@@ -40,9 +44,11 @@ from .program import BLOCKED, FIRES, VALUE
 from .yamlio import read_yaml
 
 PRED = "pred:"
-KINDS = ("contains", "refers", "uses", "overrides", "survives", "concludes")
+KINDS = ("contains", "refers", "uses", "overrides", "survives", "concludes", "reads")
 # the kind an edge is shown as when several kinds link the same pair
-KIND_PRIORITY = ("overrides", "survives", "refers", "uses", "contains", "concludes")
+KIND_PRIORITY = ("overrides", "survives", "refers", "uses", "contains", "concludes", "reads")
+# the kinds drawn in pictures: "reads" edges repeat "uses" at the level of predicates
+PICTURE_KINDS = ("contains", "refers", "uses", "overrides", "survives", "concludes")
 DEPENDENCY_KINDS = ("refers", "uses", "overrides", "survives")
 SURVIVAL_CLAUSES = ("11.3", "6.4")
 _INTERNAL = (FIRES, BLOCKED, VALUE)
@@ -54,6 +60,7 @@ EDGE_STYLE = {  # kind -> (colour, style, pen width)
     "overrides": ("#d62728", "bold", "2"),
     "survives": ("#9467bd", "solid", "2.4"),
     "concludes": ("#ff7f0e", "solid", "1"),
+    "reads": ("#868e96", "solid", "0.8"),
 }
 
 
@@ -139,6 +146,11 @@ def clause_graph(kb, references: list[dict] | None = None) -> nx.DiGraph:
             atom = getattr(item, "atom", None)
             if atom is None or _is_internal(atom.pred):
                 continue
+            if atom.pred in concluded_by:
+                for a in rule.cites:
+                    add(a, PRED + atom.pred, "reads", f"rule {rule.id} uses {atom.pred}")
+                if not _is_internal(rule.head.pred) and rule.head.pred != atom.pred:
+                    add(PRED + rule.head.pred, PRED + atom.pred, "reads", f"rule {rule.id} uses {atom.pred}")
             for a in rule.cites:
                 for b in concluded_by.get(atom.pred, ()):
                     if a != b:
@@ -188,6 +200,51 @@ def edges_of_kind(g: nx.DiGraph, kind: str, source: str | None = None) -> set[tu
     return {(u, v) for u, v, d in items if has_kind(d, kind)}
 
 
+def section_graph(g: nx.DiGraph) -> nx.DiGraph:
+    """The whole agreement at a glance: one node per section (and the preamble), an edge
+    S -> T when a clause of S depends on a clause of T (refers/uses/overrides/survives), with
+    the kinds and, as evidence, how many clause-level edges of each kind it stands for."""
+    out = nx.DiGraph(name=g.graph.get("name", ""))
+    sections = sort_nodes({d["section"] for _, d in g.nodes(data=True) if d.get("kind") == "clause"})
+    for s in sections:
+        d = g.nodes[s] if s in g else {}
+        out.add_node(s, kind="clause", heading=d.get("heading", ""), text="", section="sections",
+                     clause_kind="section", label=s)
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for u, v, d in g.edges(data=True):
+        su, sv = g.nodes[u].get("section"), g.nodes[v].get("section")
+        if su == sv or su not in out or sv not in out:
+            continue
+        for kind in DEPENDENCY_KINDS:
+            if has_kind(d, kind):
+                counts.setdefault((su, sv), {}).setdefault(kind, 0)
+                counts[(su, sv)][kind] += 1
+    for (u, v) in sorted(counts, key=lambda e: (_id_key(e[0]), _id_key(e[1]))):
+        kinds = [k for k in KIND_PRIORITY if k in counts[(u, v)]]
+        attrs = {"kind": kinds[0], "kinds": ",".join(kinds),
+                 "evidence": "; ".join(f"{counts[(u, v)][k]} {k} edges" for k in kinds)}
+        for k in kinds:
+            attrs[f"evidence_{k}"] = f"{counts[(u, v)][k]} {k} edges between their clauses"
+        out.add_edge(u, v, **attrs)
+    return out
+
+
+def clause_nodes(g: nx.DiGraph) -> list[str]:
+    """The clause nodes (no conclusions), in document order: the overview picture's nodes."""
+    return sort_nodes(n for n, d in g.nodes(data=True) if d.get("kind") == "clause")
+
+
+def sort_nodes(nodes: Iterable[str]) -> list[str]:
+    """Nodes in document order: the preamble, clauses by number, then conclusions by name."""
+    return sorted(nodes, key=_id_key)
+
+
+def resolve(g: nx.DiGraph, clause_id: str) -> str:
+    """The node for a clause id as an analyst types it ("9.2.", " 9.2"), or UnknownClauseError
+    with the closest id."""
+    return _check(g, clause_id)
+
+
 def _check(g: nx.DiGraph, clause_id: str) -> str:
     if clause_id in g:
         return clause_id
@@ -213,15 +270,81 @@ def _dependency_view(g: nx.DiGraph) -> nx.DiGraph:
 
 
 def impact_set(g: nx.DiGraph, clause_id: str) -> set[str]:
-    """Everything that transitively depends on the clause: every clause X with a path of
-    refers/uses/overrides/survives edges X -> ... -> clause, and every conclusion that a rule
-    citing the clause or one of those clauses concludes. The clause itself is not included
-    (its own conclusions are)."""
-    clause_id = _check(g, clause_id)
-    clauses = set(nx.ancestors(_dependency_view(g), clause_id)) - {clause_id}
-    out = set(clauses)
-    for c in clauses | {clause_id}:
-        out |= {v for v in edges_of_kind(g, "concludes", c) for v in [v[1]]}
+    """What an amendment of the clause (and of the clauses it contains) could change, the
+    amended clauses themselves excluded:
+
+    * the clauses whose text refers to it, or to a clause containing it (a reference to
+      section 9 is one to 9.2), directly or through other references (refers/survives edges);
+    * the conclusions of rules citing it, a clause it contains, or one of those referring
+      clauses, and every conclusion derived from them (``reads`` edges, transitively);
+    * the clauses with a rule that reads one of those conclusions.
+
+    It follows the rules predicate by predicate: a clause whose rules conclude something
+    unrelated is not swept in because another of its rules is. :func:`impact_paths` says
+    why each node is in the set."""
+    return set(impact_paths(g, clause_id))
+
+
+def impact_paths(g: nx.DiGraph, clause_id: str) -> dict[str, list[tuple[str, str, str]]]:
+    """For each node of :func:`impact_set`, one shortest chain of steps from the amended clause
+    to it, each step ``(from, to, why)``: ``why`` is the edge kind with its evidence. Keys and
+    chains are deterministic (breadth first, neighbours in document order)."""
+    start = _check(g, clause_id)
+    contains = _kind_view(g, ("contains",))
+    amended = {start} | nx.descendants(contains, start)
+    wholes = nx.ancestors(contains, start)
+    referrers: dict[str, list[tuple[str, str]]] = {}  # clause -> [(referring clause, phrase)]
+    for u, v, d in g.edges(data=True):
+        for kind in ("refers", "survives"):
+            if has_kind(d, kind):
+                referrers.setdefault(v, []).append((u, f"{kind}: {d['evidence_' + kind]}"))
+    readers: dict[str, list[tuple[str, str]]] = {}  # conclusion -> [(node reading it, evidence)]
+    for u, v, d in g.edges(data=True):
+        if has_kind(d, "reads"):
+            readers.setdefault(v, []).append((u, "reads: " + d["evidence_reads"]))
+
+    chain: dict[str, list[tuple[str, str, str]]] = {start: []}
+    expanded: set[str] = set()
+    queue = [start]
+
+    def visit(node: str, parent: str, why: str, expand: bool) -> None:
+        if node not in chain:
+            chain[node] = chain[parent] + [(parent, node, why)]
+        if expand and node not in expanded:
+            queue.append(node)
+
+    while queue:
+        node = queue.pop(0)
+        if node in expanded:
+            continue
+        expanded.add(node)
+        if node.startswith(PRED):
+            for reader, why in sorted(readers.get(node, ()), key=lambda r: _id_key(r[0])):
+                visit(reader, node, why, expand=reader.startswith(PRED))
+            continue
+        for _, concl in sorted(edges_of_kind(g, "concludes", node), key=lambda e: _id_key(e[1])):
+            visit(concl, node, "concludes: " + g.edges[node, concl]["evidence_concludes"], expand=True)
+        targets = [node]
+        if node == start:
+            for part in sort_nodes(amended - {start}):
+                visit(part, start, "contains", expand=True)
+            for whole in sort_nodes(wholes):  # a reference to a section is one to its parts
+                chain.setdefault(whole, [(start, whole, f"contains: {whole} contains {start}")])
+                targets.append(whole)
+        for target in targets:
+            for referrer, why in sorted(referrers.get(target, ()), key=lambda r: _id_key(r[0])):
+                visit(referrer, target, why, expand=True)
+    return {n: chain[n] for n in sort_nodes(chain) if n not in amended and n not in wholes}
+
+
+def impact_edges(g: nx.DiGraph, clause_id: str) -> set[tuple[str, str]]:
+    """The graph's edges along the chains of :func:`impact_paths`: drawn alone (with
+    ``kinds=KINDS``, since the chains follow ``reads`` edges), they show why each node of the
+    impact set is in it, as a tree instead of a tangle."""
+    out = set()
+    for chain in impact_paths(g, clause_id).values():
+        for a, b, _ in chain:
+            out.add((a, b) if g.has_edge(a, b) else (b, a))
     return out
 
 
@@ -318,9 +441,14 @@ def _short(text: str, n: int) -> str:
 
 
 def to_dot(g: nx.DiGraph, nodes: Iterable[str] | None = None, highlight: Iterable[str] = (),
-           title: str | None = None) -> str:
+           title: str | None = None, kinds: Iterable[str] = PICTURE_KINDS,
+           edges: Iterable[tuple[str, str]] | None = None) -> str:
     """Deterministic DOT text: clauses grouped by section, conclusions apart, edges styled by kind,
-    and a legend. ``nodes`` limits the picture to those nodes; ``highlight`` fills some."""
+    and a legend. ``nodes`` limits the picture to those nodes; ``highlight`` fills some;
+    ``kinds`` chooses the edge kinds drawn (all those of the legend by default); ``edges``,
+    when given, the only edges drawn (such as :func:`impact_edges`)."""
+    kinds = tuple(k for k in KINDS if k in set(kinds))
+    only = None if edges is None else set(edges)
     keep = sorted(g if nodes is None else (n for n in nodes if n in g), key=_id_key)
     keep_set = set(keep)
     highlight = set(highlight)
@@ -361,15 +489,18 @@ def to_dot(g: nx.DiGraph, nodes: Iterable[str] | None = None, highlight: Iterabl
             lines.append(f"    {_q(n)} [{', '.join(attrs)}];")
         lines.append("  }")
     for u, v, d in sorted(g.edges(data=True), key=lambda e: (_id_key(e[0]), _id_key(e[1]))):
-        if u not in keep_set or v not in keep_set:
+        if u not in keep_set or v not in keep_set or (only is not None and (u, v) not in only):
             continue
-        colour, style, width = EDGE_STYLE[d["kind"]]
+        shown = [k for k in KIND_PRIORITY if k in kinds and has_kind(d, k)]
+        if not shown:
+            continue
+        colour, style, width = EDGE_STYLE[shown[0]]
         tip = f"{u} -> {v}: {d['kinds']}: {_short(d['evidence'], 300)}"
         lines.append(f"  {_q(u)} -> {_q(v)} [color={_q(colour)}, style={_q(style)}, penwidth={width}, "
                      f"tooltip={_q(tip)}];")
     lines.append("  subgraph cluster_legend {")
     lines.append("    label=\"edge kinds\"; style=\"rounded\"; color=\"#bbbbbb\"; fontsize=10;")
-    for kind in KINDS:
+    for kind in kinds:
         colour, style, width = EDGE_STYLE[kind]
         lines.append(f"    \"legend_{kind}_a\" [label={_q(kind)}, shape=plaintext, style=\"\"];")
         lines.append(f"    \"legend_{kind}_b\" [label=\"\", shape=point, width=0.05, style=\"\"];")
@@ -380,20 +511,43 @@ def to_dot(g: nx.DiGraph, nodes: Iterable[str] | None = None, highlight: Iterabl
     return "\n".join(lines) + "\n"
 
 
-_GENERATED = re.compile(r"<!-- Generated by graphviz.*?-->\n", re.DOTALL)
+def layout(g: nx.DiGraph, nodes: Iterable[str] | None = None) -> dict[str, tuple[float, float]]:
+    """Positions ``{node: (x, y)}`` for the graph (or ``nodes``) in the arrangement of the static
+    picture (clauses grouped by section), computed by graphviz ``dot`` with a short crossing
+    minimisation so the whole agreement takes about half a second; deterministic, and cached
+    for the same graph and nodes. Interactive views place nodes with it."""
+    return dict(_layout(to_dot(g, nodes)))
 
 
-def render_svg(g: nx.DiGraph, nodes: Iterable[str] | None = None, highlight: Iterable[str] = (),
-               title: str | None = None, dot: str = "dot") -> str:
-    """The SVG of the graph (or of ``nodes``), drawn by graphviz ``dot`` from :func:`to_dot`;
-    the same graph gives the same bytes (the comment naming the dot version is removed)."""
-    source = to_dot(g, nodes, highlight, title)
+@functools.lru_cache(maxsize=32)
+def _layout(source: str) -> tuple[tuple[str, tuple[float, float]], ...]:
+    data = json.loads(_run_dot(source, ["-Tjson0", "-Gsplines=false", "-Gmclimit=0.01", "-Gnslimit=1"]))
+    out = []
+    for obj in data.get("objects", ()):
+        if "pos" in obj and not obj["name"].startswith("legend_"):
+            x, y = obj["pos"].split(",")
+            out.append((obj["name"], (float(x), float(y))))
+    return tuple(sorted(out, key=lambda item: _id_key(item[0])))
+
+
+def _run_dot(source: str, args: list[str], dot: str = "dot") -> str:
     try:
-        proc = subprocess.run([dot, "-Tsvg"], input=source.encode("utf-8"), capture_output=True,
+        proc = subprocess.run([dot, *args], input=source.encode("utf-8"), capture_output=True,
                               timeout=120, check=False)
     except FileNotFoundError:
         raise KbError("graphviz 'dot' is not installed (apt-get install graphviz)") from None
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise KbError(f"dot failed: {msg[0] if msg else proc.returncode}")
-    return _GENERATED.sub("", proc.stdout.decode("utf-8"))
+    return proc.stdout.decode("utf-8")
+
+
+_GENERATED = re.compile(r"<!-- Generated by graphviz.*?-->\n", re.DOTALL)
+
+
+def render_svg(g: nx.DiGraph, nodes: Iterable[str] | None = None, highlight: Iterable[str] = (),
+               title: str | None = None, kinds: Iterable[str] = PICTURE_KINDS,
+               edges: Iterable[tuple[str, str]] | None = None, dot: str = "dot") -> str:
+    """The SVG of the graph (or of ``nodes``), drawn by graphviz ``dot`` from :func:`to_dot`;
+    the same graph gives the same bytes (the comment naming the dot version is removed)."""
+    return _GENERATED.sub("", _run_dot(to_dot(g, nodes, highlight, title, kinds, edges), ["-Tsvg"], dot))

@@ -106,6 +106,32 @@ class KnowledgeBase:
             path = self.scenarios_dir / path
         return load_scenario(path, self.vocabulary, file=_display_path(path))
 
+    def facts_of(self, scenario: Scenario) -> list[str]:
+        """The scenario's facts as they are written in a scenario file, sorted; the interpretations
+        it switches on are listed as ``interpretation(name)``."""
+        return sorted(self.vocabulary.render(*f.key) for f in scenario.facts)
+
+    def vary(self, scenario: Scenario, add: list = (), remove: list = (), *, name: str | None = None) -> Scenario:
+        """A copy of ``scenario`` with the facts ``add`` added and ``remove`` removed (fact strings in
+        the scenario vocabulary, ``interpretation(name)`` included). Removing a fact the scenario does
+        not have, or adding one it already has, is a ScenarioError: a what-if should change something."""
+        if isinstance(add, str) or isinstance(remove, str):
+            raise ScenarioError("give the facts to add or remove as a list of strings")
+        current = {f.key: f.atom for f in scenario.facts}
+        gone = build_scenario(list(remove), self.vocabulary, name=name or scenario.name, file="<remove>")
+        for fact in gone.facts:
+            if fact.key not in current:
+                raise ScenarioError(f"cannot remove {self.vocabulary.render(*fact.key)}: the scenario does not "
+                                    f"have it", file="<remove>")
+            del current[fact.key]
+        new = build_scenario(list(add), self.vocabulary, name=name or scenario.name, file="<add>")
+        for fact in new.facts:
+            if fact.key in current:
+                raise ScenarioError(f"cannot add {self.vocabulary.render(*fact.key)}: the scenario already "
+                                    f"has it", file="<add>")
+            current[fact.key] = fact.atom
+        return scenario.with_facts(list(current.values()), name=name)
+
     def scenario_files(self) -> list[Path]:
         if self.scenarios_dir is None or not self.scenarios_dir.exists():
             return []

@@ -89,14 +89,14 @@ def build_scenario(facts: list[Union[str, Atom]], vocab: Vocabulary, *, name: st
             if not atom.is_ground():
                 raise ScenarioError(f"fact {atom} has a variable: facts must be ground", file=file)
         elif isinstance(f, str):
-            atom = _parse_fact(f, vocab, file, i if file == "<scenario>" else None)
+            atom = _parse_fact(f, vocab, file, i)
         else:
             raise ScenarioError(f"a fact must be a string such as \"event_kind(quake, earthquake)\", "
                                 f"got {type(f).__name__}", file=file)
         fact = Fact(atom, 0)
         if fact.key in seen:
             raise ScenarioError(f"duplicate fact {vocab.render(*fact.key)} (first given as fact {seen[fact.key]})",
-                                file=file, line=i if file == "<scenario>" else None)
+                                file=file, line=i)
         seen[fact.key] = i
         out.append(fact)
     return Scenario(name, tuple(out), file=file)

@@ -73,9 +73,31 @@ def test_uses_and_concludes_edges(g):
 
 def test_impact_set_of_9_2(g):
     impact = G.impact_set(g, "9.2")
-    assert {"pred:force_majeure", "pred:exempt_from_liability", "9.1"} <= impact
-    assert "pred:governing_law" not in impact
-    assert "9.2" not in impact and "10.1" not in impact
+    # what force majeure decides: the event, its excuse, and the liability it defeats
+    assert {"pred:force_majeure", "pred:force_majeure_excuses", "pred:meets_all_fm_criteria",
+            "pred:listed_event_kind", "pred:exempt_from_liability", "pred:partly_exempt_from_liability",
+            "pred:liable", "9.1", "3.2.4", "8.1", "7.3.4"} <= impact
+    # nothing unrelated: jurisdiction, disclosure, data retention, fees, change of terms
+    unrelated = {"pred:governing_law", "pred:disclosure_permitted", "pred:confidentiality_duty",
+                 "pred:data_retention_last_day", "pred:must_store_data_on", "pred:deemed_accepted_change",
+                 "pred:complaint_measure", "10.1", "10.2", "6.1", "6.2", "4.3", "2.1", "11.1"}
+    assert impact & unrelated == set()
+    assert "9.2" not in impact
+
+
+def test_impact_set_follows_references_to_a_containing_section(g):
+    # 3.2.4 names "force majeure", a reference to section 9 and so to 9.2 inside it
+    assert ("3.2.4", "9") in G.edges_of_kind(g, "refers")
+    assert "3.2.4" in G.impact_set(g, "9.2")
+    assert "3.2.4" in G.impact_set(g, "9")
+
+
+def test_reads_edges(g):
+    # fm_excuses_party cites 9.1 and concludes force_majeure_excuses from force_majeure
+    assert ("9.1", "pred:force_majeure") in G.edges_of_kind(g, "reads")
+    assert ("pred:force_majeure_excuses", "pred:force_majeure") in G.edges_of_kind(g, "reads")
+    assert "rule fm_excuses_party uses force_majeure" in \
+        g.edges["pred:force_majeure_excuses", "pred:force_majeure"]["evidence_reads"]
 
 
 def test_explanation_subgraph(agreement, g):
@@ -138,7 +160,31 @@ def test_uses_edges_follow_the_rules(make_kb):
     assert G.edges_of_kind(g2, "uses") == {("2.1", "1.1")}
     assert g1.edges["1.2", "1.1"]["evidence"] == "rule flag_reach uses reach"
     assert G.impact_set(g1, "1.1") == {"1.2", "pred:reach", "pred:flagged"}
+    assert G.edges_of_kind(g1, "reads") == {("1.2", "pred:reach"), ("pred:flagged", "pred:reach")}
     assert G.edges_of_kind(g1, "refers") == set()  # no references.yaml in that folder
+
+
+def test_impact_set_does_not_sweep_in_a_clauses_unrelated_rules(make_kb):
+    kb2 = make_kb({"graph": """
+        @rule reach_link
+        @cites 1.1
+        @gloss A link makes a node reachable.
+        @quote 1.1 "a path of links leads to it"
+        reach(X, Y) :- link(X, Y).
+        @rule flag_node
+        @cites 2.1
+        @gloss A node that reaches another is flagged.
+        @quote 2.1 "The fee is due"
+        flagged(X) :- node(X), reach(X, _).
+        @rule paid_on_time
+        @cites 2.1
+        @gloss A payment by the due date is on time.
+        @quote 2.1 "The fee is due"
+        on_time(D) :- due(D), paid(P), P <= D.
+        """})
+    g2 = G.clause_graph(kb2)
+    assert G.impact_set(g2, "1.1") == {"2.1", "pred:reach", "pred:flagged"}
+    assert G.impact_set(g2, "2.1") == {"pred:flagged", "pred:on_time"}
 
 
 def test_exports_round_trip(agreement, g, tmp_path):
@@ -197,9 +243,66 @@ def test_cli_graph_unknown_clause(tmp_path, capsys):
     assert not (tmp_path / "x.svg").exists()
 
 
+def test_cli_graph_impact_and_overview(tmp_path, capsys):
+    out = tmp_path / "impact.svg"
+    assert main(["graph", "--clause", "9.2", "--impact", "--out", str(out)]) == 0
+    svg = out.read_text(encoding="utf-8")
+    assert "what an amendment of 9.2 could change" in svg and "<title>3.2.4</title>" in svg
+    assert "<title>10.1</title>" not in svg
+    assert main(["graph", "--out", str(tmp_path / "sections.svg")]) == 0
+    svg = (tmp_path / "sections.svg").read_text(encoding="utf-8")
+    assert "<title>9</title>" in svg and "<title>9.2</title>" not in svg
+    assert main(["graph", "--impact", "--out", str(tmp_path / "x.svg")]) == 2
+    assert "--impact needs --clause" in capsys.readouterr().err
+
+
 def test_the_package_gives_the_built_in_agreements_graph():
     import kb
 
     g = kb.clause_graph()
     assert g.is_directed() and "9.2" in g and "preamble" in g
     assert {g.edges[e]["kind"] for e in g.edges} >= {"contains", "refers", "uses", "overrides", "survives"}
+
+
+def test_impact_paths_say_why(g):
+    paths = G.impact_paths(g, "9.2")
+    assert set(paths) == G.impact_set(g, "9.2")
+    # 3.2.4 names force majeure, i.e. section 9, which contains 9.2
+    assert paths["3.2.4"] == [("9.2", "9", "contains: 9 contains 9.2"), ("9", "3.2.4", "refers: force majeure")]
+    # liability falls with the 9.1 exception, which 9.2 feeds
+    assert [step[:2] for step in paths["pred:liable"]] == [("9.2", "9.1"), ("9.1", "pred:liable")]
+    assert paths["pred:liable"][1][2] == "concludes: rule fm_no_liability"
+    edges = G.impact_edges(g, "9.2")
+    assert all(g.has_edge(u, v) for u, v in edges)
+    assert ("3.2.4", "9") in edges and ("9", "9.2") in edges
+
+
+def test_impact_of_an_unknown_clause_is_an_error(g):
+    with pytest.raises(KbError, match="no clause '9.99' in the graph"):
+        G.impact_set(g, "9.99")
+
+
+def test_section_graph(g):
+    sg = G.section_graph(g)
+    assert list(sg) == ["preamble", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"]
+    # 9.1's exception defeats 8.1's liability rule; 11.3 keeps section 6 in force
+    assert G.has_kind(sg.edges["9", "8"], "overrides")
+    assert G.has_kind(sg.edges["11", "6"], "survives")
+    assert not sg.has_edge("9", "9")
+
+
+def test_layout_is_deterministic_and_complete(g):
+    nodes = sorted(G.neighbourhood(g, "9.2"))
+    first = G.layout(g, nodes)
+    assert sorted(first) == nodes
+    assert first == G.layout(g, nodes)
+    assert all(isinstance(x, float) and isinstance(y, float) for x, y in first.values())
+
+
+def test_pictures_draw_only_the_edges_asked_for(g):
+    edges = G.impact_edges(g, "9.2")
+    nodes = {n for e in edges for n in e}
+    dot = G.to_dot(g, nodes, edges=edges, kinds=G.KINDS)
+    drawn = {tuple(part.strip('"') for part in line.split(" [", 1)[0].strip().split(" -> "))
+             for line in dot.splitlines() if " -> " in line and "legend_" not in line}
+    assert drawn == edges
