@@ -48,6 +48,7 @@ class Engine:
             self._body_preds.setdefault(rule.head.pred, set()).update(
                 item.atom.pred for item in rule.body if isinstance(item, Literal))
         self._component: dict[str, int] = {}
+        self._needed_cache: dict[tuple[str, ...], frozenset[str]] = {}
         # stop the thread when the engine is garbage-collected, or at exit (no reference kept)
         self._finalizer = weakref.finalize(self, self._executor.shutdown, wait=False)
         self._run(self._setup)
@@ -158,28 +159,50 @@ class Engine:
             raise EngineError(f"pyDatalog refused the rule {rule.origin.id}")
 
     # -- evaluation
-    def evaluate(self, facts: Iterable[tuple[str, tuple]]) -> Model:
+    def evaluate(self, facts: Iterable[tuple[str, tuple]], only: Iterable[str] | None = None) -> Model:
         """Assert ``facts`` (input predicate, engine values), derive everything, retract.
 
-        Returns the whole model: every input and derived predicate with its tuples.
+        Returns the whole model: every input and derived predicate with its tuples. With
+        ``only`` (derived predicates), it derives just those and what they depend on, and the
+        model holds nothing else of what is derived: for searches that ask one question of
+        many scenarios.
         """
         facts = sorted(set(facts), key=repr)
         for pred, args in facts:
             if self._input_arity.get(pred) != len(args):
                 raise EngineError(f"{pred}/{len(args)} is not an input predicate of this knowledge base")
+        needed = None if only is None else self._needed(tuple(sorted(set(only))))
         with self._lock:
-            return self._run(self._evaluate, facts)
+            return self._run(self._evaluate, facts, needed)
 
-    def _evaluate(self, facts: list[tuple[str, tuple]]) -> Model:
+    def _needed(self, preds: tuple[str, ...]) -> frozenset[str]:
+        """The derived predicates that ``preds`` depend on, themselves included."""
+        if preds not in self._needed_cache:
+            for pred in preds:
+                if pred not in self.program.derived:
+                    raise EngineError(f"{pred} is not a derived predicate of this knowledge base")
+            seen, stack = set(preds), list(preds)
+            while stack:
+                for dep in self._body_preds.get(stack.pop(), ()):
+                    if dep in self.program.derived and dep not in seen:
+                        seen.add(dep)
+                        stack.append(dep)
+            self._needed_cache[preds] = frozenset(seen)
+        return self._needed_cache[preds]
+
+    def _evaluate(self, facts: list[tuple[str, tuple]], needed: frozenset[str] | None = None) -> Model:
         given: dict[str, set] = {pred: set() for pred in self._input_arity}
         for pred, args in facts:
             given[pred].add(args)
         model: Model = {pred: frozenset(rows) for pred, rows in given.items()}
+        derived = self.program.derived if needed is None else needed
+        order = self._order if needed is None else [[p for p in g if p in needed] for g in self._order
+                                                     if any(p in needed for p in g)]
         # A derived predicate's answer is a function of the facts of the inputs it depends on:
         # reuse the answer computed for the same relevant facts, ask the engine only for the rest.
-        keys = {pred: tuple(model[dep] for dep in self._dependencies[pred]) for pred in self.program.derived}
-        if all(keys[pred] in self._cache[pred] for pred in self.program.derived):
-            model.update({pred: self._cache[pred][keys[pred]] for pred in self.program.derived})
+        keys = {pred: tuple(model[dep] for dep in self._dependencies[pred]) for pred in derived}
+        if all(keys[pred] in self._cache[pred] for pred in derived):
+            model.update({pred: self._cache[pred][keys[pred]] for pred in derived})
             return model
         asserted = []
         try:
@@ -187,7 +210,7 @@ class Engine:
                 asserted.append(self._assert(pred, args))
             # components in dependency order; each one's answers are asserted as facts of its
             # materialised copy, which the rules of higher components read
-            for group in self._order:
+            for group in order:
                 for pred in group:
                     rows = self._cache[pred].get(keys[pred])
                     if rows is None:

@@ -148,6 +148,18 @@ class KnowledgeBase:
         model = self.engine.evaluate(facts)
         return Evaluation(self, scenario, model)
 
+    def holds_in(self, scenario: Scenario, conclusion: Union[str, Atom]) -> bool:
+        """Whether the ground ``conclusion`` holds in the scenario, deriving only what it
+        depends on: the same answer as ``evaluate(scenario).holds(conclusion)``, faster, for
+        searches that ask one question of many scenarios."""
+        atom = self.parse_pattern(conclusion)
+        if not atom.is_ground():
+            raise ScenarioError(f"holds_in asks about one conclusion, with no variables: {atom}")
+        if atom.pred in self.vocabulary.inputs:
+            return atom_key(atom) in scenario.fact_keys()
+        model = self.engine.evaluate([f.key for f in scenario.facts], only=[atom.pred])
+        return atom_key(atom)[1] in model[atom.pred]
+
     def parse_pattern(self, pattern: Union[str, Atom]) -> Atom:
         """A question such as ``liable(jd_cloud, E)``, checked against the vocabulary."""
         if isinstance(pattern, str):
@@ -277,6 +289,11 @@ class Evaluation:
             raise ScenarioError(f"explain needs a ground conclusion, got a pattern with variables: {conclusion} "
                                 f"(use ask() to find the answers, then explain one)")
         return atom
+
+
+def atom_key(atom: Atom) -> tuple[str, tuple]:
+    """A ground atom as (predicate, engine values), the form facts and models use."""
+    return (atom.pred, tuple(a.value for a in atom.args))
 
 
 def _const(v):

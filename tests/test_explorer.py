@@ -1,0 +1,211 @@
+"""The what-if explorer, driven from Python as a user clicks (no browser): panels, diff, pin,
+explanations, flip sets, interpretation toggles, save/load and errors shown in the widget."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kb import whatif
+from widgets.explorer import Explorer, conclusions_text
+
+QUAKE_FACTS = ["event(quake, earthquake)", "suffered(jd_cloud, quake)", "affects_performance(quake, impossible)",
+               "breach(jd_cloud, outage)", "breach_caused_by(outage, quake)"]
+
+SMALL_RULES = {"graph": """
+    @rule reach_link
+    @cites 1.1
+    @gloss A link makes a node reachable.
+    @quote 1.1 "a path of links leads to it"
+    reach(X, Y) :- link(X, Y).
+    @rule flag_node
+    @cites 1.2
+    @gloss A node that reaches another is flagged.
+    @quote 1.2 "nothing is reachable from it"
+    flagged(X) :- node(X), reach(X, _).
+    @rule paid_on_time
+    @cites 2.1
+    @gloss A payment by the due date is on time.
+    @quote 2.1 "The fee is due"
+    on_time(D) :- due(D), paid(P), P <= D.
+    """}
+
+
+@pytest.fixture(scope="module")
+def explorer(agreement):
+    return Explorer(agreement, graph=False)
+
+
+def panel(ex) -> str:
+    return conclusions_text(ex.conclusions_panel.value)
+
+
+def test_earthquake_clicked_in_fact_by_fact_exempts_jd_cloud_9_1(agreement):
+    ex = Explorer(agreement, graph=False)
+    assert "No conclusion from these facts yet." in panel(ex)
+    for fact in QUAKE_FACTS:
+        ex.set_fact(fact)
+    assert ex.facts() == sorted(QUAKE_FACTS)
+    text = panel(ex)
+    assert "Force majeure (9.1, 9.2)" in text
+    assert "+ exempt_from_liability(jd_cloud, outage)" in text
+    # the last click (the cause) brought the exemption and took liability away
+    assert "- liable(jd_cloud, outage)" in text
+    assert not ex.evaluation.holds("liable(jd_cloud, outage)")
+    assert ex.status.value == ""
+
+
+def test_the_last_change_is_highlighted_foreseeable_quake_brings_liability_back_9_2(agreement):
+    ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS), graph=False)
+    ex.set_fact("criterion_not_met(quake, unforeseeable)")
+    text = panel(ex)
+    assert text.splitlines()[0] == "+1 -3 since the last change"
+    assert "+ liable(jd_cloud, outage)" in text
+    assert "- exempt_from_liability(jd_cloud, outage)" in text
+    assert "kb-removed'>- force_majeure(quake)" in ex.conclusions_panel.value
+    ex.set_fact("criterion_not_met(quake, unforeseeable)", on=False)
+    assert panel(ex).splitlines()[0] == "+3 -1 since the last change"
+
+
+
+
+def test_a_pinned_baseline_is_compared_with_every_later_change(agreement):
+    ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS), graph=False)
+    ex.pin()
+    ex.set_fact("criterion_not_met(quake, unforeseeable)")
+    ex.set_fact("criterion_not_met(quake, insurmountable)")
+    text = panel(ex)
+    assert text.splitlines()[0] == "+1 -3 since the pinned baseline"
+    ex.pin(False)
+    assert panel(ex).splitlines()[0] == "+0 -0 since the last change"
+
+
+def test_explanation_and_why_not_panels(agreement):
+    ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS), graph=True)
+    ex.select("exempt_from_liability(jd_cloud, outage)")
+    assert "[9.1]" in ex.explanation_panel.value and "holds" in ex.explanation_panel.value
+    assert ex.graph_view.highlighted == ["9.1", "9.2"]
+    ex.select("liable(jd_cloud, outage)")
+    assert "does not hold" in ex.explanation_panel.value
+    assert "fm_no_liability" in ex.explanation_panel.value
+    # the question stays asked: a change that makes liability hold refreshes the panel
+    ex.set_fact("criterion_not_met(quake, unforeseeable)")
+    assert "<b>liable(jd_cloud, outage)</b> holds" in ex.explanation_panel.value
+
+
+def test_flip_sets_for_a_small_known_case(make_kb):
+    small = make_kb(SMALL_RULES)
+    ex = Explorer(small, small.scenario(["paint(a, red)"]), graph=False, flip_time_budget=None)
+    result = ex.flip("flagged(a)")
+    assert result.makes_hold and not result.truncated
+    assert [str(f) for f in result.flips] == ["add link(a, a); add node(a)"]
+    ex.load(small.scenario(["node(a)", "link(a, b)"]))
+    result = ex.flip("flagged(a)")
+    assert [str(f) for f in result.flips] == ["remove link(a, b)", "remove node(a)"]
+    # one click applies a flip set
+    ex.flip_actions.children[0].click()
+    assert ex.facts() == ["node(a)"]
+    assert not ex.evaluation.holds("flagged(a)") and "- flagged(a)" in panel(ex)
+
+
+def test_flip_sets_move_a_date_one_day_paid_on_day_7_vs_8(make_kb):
+    small = make_kb(SMALL_RULES)
+    scenario = small.scenario(["due(2026-03-07)", "paid(2026-03-07)"])
+    result = whatif.flip_search(small, scenario, "on_time(2026-03-07)", time_budget=None)
+    assert [str(f) for f in result.flips] == [
+        "change due(2026-03-07) to due(2026-03-06)", "change due(2026-03-07) to due(2026-03-08)",
+        "change paid(2026-03-07) to paid(2026-03-08)",
+        "remove due(2026-03-07)", "remove paid(2026-03-07)"]
+
+
+def test_flip_search_says_when_it_is_cut_short(agreement):
+    scenario = agreement.scenario(QUAKE_FACTS)
+    result = whatif.flip_search(agreement, scenario, "exempt_from_liability(jd_cloud, outage)",
+                                max_evaluations=10, time_budget=None)
+    assert result.truncated and result.reason == "evaluation budget of 10 scenarios reached"
+    assert result.evaluations == 10
+    assert "(search cut short: evaluation budget of 10 scenarios reached)" in result.to_text()
+
+
+def test_interpretation_toggles_and_what_depends_on_them(agreement):
+    ex = Explorer(agreement, agreement.load_scenario(
+        "force_majeure_earthquake_outage_provider_not_liable.yaml"), graph=False)
+    ex.effects_button.click()
+    assert "strict_force_majeure_list" not in ex.effects_panel.value or "kb-" in ex.effects_panel.value
+    ex.toggles["strict_force_majeure_list"].value = True
+    assert "interpretation(strict_force_majeure_list)" in ex.facts()
+    assert ex.scenario.interpretations == ("strict_force_majeure_list",)
+
+
+def test_save_and_load_round_trip(agreement, tmp_path):
+    ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS + ["interpretation(start_day_counts)",
+                                                              "service_created_on(c1, 2026-01-10)",
+                                                              "fees_paid_in_advance(250.00)"]), graph=False)
+    path = ex.save(tmp_path / "mine.yaml")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.yaml"]  # no temporary file left
+    other = Explorer(agreement, graph=False)
+    other.path.value = str(path)
+    other.load_button.click()
+    assert other.facts() == ex.facts()
+    assert other.status.value == "<span class='kb-ok'>loaded " + str(path) + "</span>"
+    date_line = other.lines["service_created_on"][0]
+    assert date_line.controls[1].value == dt.date(2026, 1, 10)
+    assert other.lines["fees_paid_in_advance"][0].controls[0].value == 250.0
+
+
+def test_a_bad_file_shows_its_error_and_keeps_the_scenario(agreement, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: bad\nfacts:\n  - event(quake, earthqake)\n", encoding="utf-8")
+    ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS), graph=False)
+    ex.path.value = str(bad)
+    ex.load_button.click()
+    assert "bad.yaml:3" in ex.status.value and "did you mean &#x27;earthquake&#x27;?" in ex.status.value
+    assert ex.facts() == sorted(QUAKE_FACTS)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("scenario: [unclosed\n", encoding="utf-8")
+    ex.path.value = str(broken)
+    ex.load_button.click()
+    assert "broken.yaml:" in ex.status.value and "kb-error" in ex.status.value
+    assert ex.facts() == sorted(QUAKE_FACTS)
+
+
+def test_saving_where_it_cannot_shows_the_error(agreement, tmp_path):
+    ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS), graph=False)
+    ex.path.value = str(tmp_path / "no_such_folder" / "x.yaml")
+    ex.save_button.click()
+    assert "kb-error" in ex.status.value and "No such file or directory" in ex.status.value
+    ex.path.value = str(tmp_path / "x.txt")
+    ex.save_button.click()
+    assert "x.txt: a scenario file ends in .yaml" in ex.status.value
+
+
+def test_an_incomplete_line_shows_an_error_and_keeps_the_answers(agreement):
+    ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS), graph=False)
+    before = ex.conclusions_panel.value
+    line = ex.add_line("service_created_on")
+    line.checkbox.value = True  # no date picked yet
+    assert "service_created_on: every argument needs a value" in ex.status.value
+    assert ex.conclusions_panel.value == before
+    line.controls[1].value = dt.date(2026, 1, 10)
+    assert ex.status.value == ""
+    assert "service_created_on(c1" not in ex.facts()[0]
+
+
+def test_the_builder_is_generated_from_the_vocabulary(make_kb):
+    small = make_kb(SMALL_RULES)
+    ex = Explorer(small, graph=False)
+    assert [f.name for f in ex.form] == sorted(small.vocabulary.inputs)
+    ex.builder.selected_index = 0  # opening an area builds its lines
+    names = [line.field.name for line in ex._area_boxes["graph"].children]
+    assert names == sorted(small.vocabulary.inputs)
+    kinds = {line.field.name: [type(c).__name__ for c in line.controls] for line in ex._area_boxes["graph"].children}
+    assert kinds == {"due": ["DatePicker"], "fee": ["BoundedFloatText"], "link": ["Combobox", "Combobox"],
+                     "node": ["Combobox"], "paid": ["DatePicker"], "paint": ["Combobox", "Dropdown"]}
+
+
+def test_two_explorers_do_not_share_state(agreement):
+    a = Explorer(agreement, agreement.scenario(QUAKE_FACTS), graph=False)
+    b = Explorer(agreement, graph=False)
+    b.set_fact("event(flood1, flood)")
+    assert a.facts() == sorted(QUAKE_FACTS)
+    assert b.facts() == ["event(flood1, flood)"]
