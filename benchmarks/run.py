@@ -87,6 +87,40 @@ def main() -> None:
         why_not.append((time.perf_counter() - t) * 1000)
     figure("explanation", explanation)
     figure("why_not", why_not)
+    explorer_figures(agreement)
+
+
+def explorer_figures(agreement: kb.KnowledgeBase) -> None:
+    """The explorer, kernel side: a tick or untick of a builder line until every panel is
+    refreshed (conclusions, diff, selector, the asked question's explanation, its graph);
+    then the flip search for typical conclusions, as the button runs it (2 s time budget)."""
+    from kb import whatif
+    from widgets.explorer import Explorer
+
+    explorer = Explorer(agreement, "force_majeure_earthquake_outage_provider_not_liable.yaml")
+    explorer.select("exempt_from_liability(jd_cloud, outage)")
+    lines = [explorer.lines[p][0] for p in ("event", "suffered", "affects_performance", "breach", "breach_caused_by")]
+    refresh = []
+    for i in range(100):
+        line = lines[i % len(lines)]
+        t = time.perf_counter()
+        line.checkbox.value = not line.checkbox.value
+        refresh.append((time.perf_counter() - t) * 1000)
+        assert explorer.status.value == "", explorer.status.value
+    figure("explorer toggle -> panels", refresh)
+
+    flips = []
+    for name, target in [("force_majeure_earthquake_outage_provider_not_liable.yaml", "liable(jd_cloud, outage)"),
+                         ("force_majeure_earthquake_outage_provider_not_liable.yaml",
+                          "exempt_from_liability(jd_cloud, outage)"),
+                         ("termination_severe_breach_nonpayment_no_refund.yaml", "refund_due(t1, 0)")]:
+        scenario = agreement.load_scenario(name)
+        t = time.perf_counter()
+        result = whatif.flip_search(agreement, scenario, target)
+        flips.append((time.perf_counter() - t) * 1000)
+        print(f"  flip {target}: {len(result.flips)} sets, {result.evaluations} scenarios"
+              f"{', cut: ' + result.reason if result.truncated else ''}")
+    figure("flip search", flips)
 
 
 if __name__ == "__main__":

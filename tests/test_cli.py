@@ -295,7 +295,7 @@ def test_scenario_with_an_error_reports_its_file_and_line(tmp_path):
 
 def test_unknown_builtin_agreement_suggests_the_closest():
     assert_one_error_line(run("--agreement", "jcs_kubernets", "check"),
-                          "error: no built-in agreement 'jcs_kubernets' (available: jcs_kubernetes) "
+                          "error: no built-in agreement 'jcs_kubernets' (available: jcs_kubernetes, sample_dpa) "
                           "(did you mean 'jcs_kubernetes'?)")
 
 

@@ -141,7 +141,7 @@ class Explorer(ipw.VBox):
         self.selector = ipw.Dropdown(options=[], description="Conclusion", layout=ipw.Layout(width="40em"))
         self.selector.add_class("kb-select")
         self.selector.observe(self._on_select, names="value")
-        self.question = ipw.Text(placeholder="or ask why not, e.g. liable(jd_cloud, outage)",
+        self.question = ipw.Text(placeholder="or type a conclusion to ask why (not), with its arguments",
                                  layout=ipw.Layout(width="28em"))
         self.ask_button = _button("Why / why not", "kb-ask", self._on_ask)
         self.explanation_panel = _html("kb-explanation")
