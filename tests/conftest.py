@@ -71,6 +71,26 @@ conclusions:
 """
 
 
+# reachability, flags and payment dates over the small vocabulary: graph and what-if tests
+REACH_FLAG_PAID_RULES = {"graph": """
+    @rule reach_link
+    @cites 1.1
+    @gloss A link makes a node reachable.
+    @quote 1.1 "a path of links leads to it"
+    reach(X, Y) :- link(X, Y).
+    @rule flag_node
+    @cites 1.2
+    @gloss A node that reaches another is flagged.
+    @quote 1.2 "nothing is reachable from it"
+    flagged(X) :- node(X), reach(X, _).
+    @rule paid_on_time
+    @cites 2.1
+    @gloss A payment by the due date is on time.
+    @quote 2.1 "The fee is due"
+    on_time(D) :- due(D), paid(P), P <= D.
+    """}
+
+
 def write_kb(root: Path, rules: dict[str, str], vocabulary: str = SMALL_VOCABULARY,
              text: str = SMALL_TEXT, coverage: str | None = None) -> Path:
     """Write a small knowledge base folder (rule files given as {stem: text}) and return it."""

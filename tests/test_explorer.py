@@ -6,29 +6,14 @@ import datetime as dt
 
 import pytest
 
+from conftest import REACH_FLAG_PAID_RULES
 from kb import whatif
 from widgets.explorer import Explorer, conclusions_text
 
 QUAKE_FACTS = ["event(quake, earthquake)", "suffered(jd_cloud, quake)", "affects_performance(quake, impossible)",
                "breach(jd_cloud, outage)", "breach_caused_by(outage, quake)"]
 
-SMALL_RULES = {"graph": """
-    @rule reach_link
-    @cites 1.1
-    @gloss A link makes a node reachable.
-    @quote 1.1 "a path of links leads to it"
-    reach(X, Y) :- link(X, Y).
-    @rule flag_node
-    @cites 1.2
-    @gloss A node that reaches another is flagged.
-    @quote 1.2 "nothing is reachable from it"
-    flagged(X) :- node(X), reach(X, _).
-    @rule paid_on_time
-    @cites 2.1
-    @gloss A payment by the due date is on time.
-    @quote 2.1 "The fee is due"
-    on_time(D) :- due(D), paid(P), P <= D.
-    """}
+SMALL_RULES = REACH_FLAG_PAID_RULES
 
 
 @pytest.fixture(scope="module")

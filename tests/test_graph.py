@@ -10,6 +10,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+from conftest import REACH_FLAG_PAID_RULES
 from kb import KbError
 from kb import graph as G
 from kb.cli import main
@@ -165,23 +166,10 @@ def test_uses_edges_follow_the_rules(make_kb):
 
 
 def test_impact_set_does_not_sweep_in_a_clauses_unrelated_rules(make_kb):
-    kb2 = make_kb({"graph": """
-        @rule reach_link
-        @cites 1.1
-        @gloss A link makes a node reachable.
-        @quote 1.1 "a path of links leads to it"
-        reach(X, Y) :- link(X, Y).
-        @rule flag_node
-        @cites 2.1
-        @gloss A node that reaches another is flagged.
-        @quote 2.1 "The fee is due"
-        flagged(X) :- node(X), reach(X, _).
-        @rule paid_on_time
-        @cites 2.1
-        @gloss A payment by the due date is on time.
-        @quote 2.1 "The fee is due"
-        on_time(D) :- due(D), paid(P), P <= D.
-        """})
+    # the flag rule cites 2.1 here, beside 2.1's unrelated payment rule
+    rules = REACH_FLAG_PAID_RULES["graph"].replace("@cites 1.2", "@cites 2.1").replace(
+        '@quote 1.2 "nothing is reachable from it"', '@quote 2.1 "The fee is due"')
+    kb2 = make_kb({"graph": rules})
     g2 = G.clause_graph(kb2)
     assert G.impact_set(g2, "1.1") == {"2.1", "pred:reach", "pred:flagged"}
     assert G.impact_set(g2, "2.1") == {"pred:flagged", "pred:on_time"}
