@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from .clauses import ClauseTree
 from .matching import ModelView, Subst, deepest_failure, evaluate_expr, ground, instantiate, match_body, unify
 from .program import BLOCKED, FIRES, Program
-from .terms import Atom, BinOp, Comparison, Const, Literal, ParamRef, Rule, Var, render_value
+from .terms import _PRECEDENCE, Atom, BinOp, Comparison, Const, Literal, ParamRef, Rule, Var, render_value
 from .vocabulary import Vocabulary
 
 
@@ -343,7 +343,15 @@ class Explainer:
                 return f"{variant.value} (${p.name} under interpretation {reading}, {', '.join(variant.cites)})"
             return f"{p.value} (${p.name}, {', '.join(p.cites)})"
         if isinstance(e, BinOp):
-            return f"{self.show_expr(e.left, subst, kinds)} {e.op} {self.show_expr(e.right, subst, kinds)}"
+            # parenthesise as BinOp.__str__ does, so "D - (P - 1)" keeps its meaning
+            prec = _PRECEDENCE[e.op]
+            left = self.show_expr(e.left, subst, kinds)
+            right = self.show_expr(e.right, subst, kinds)
+            if isinstance(e.left, BinOp) and _PRECEDENCE[e.left.op] < prec:
+                left = f"({left})"
+            if isinstance(e.right, BinOp) and _PRECEDENCE[e.right.op] <= prec:
+                right = f"({right})"
+            return f"{left} {e.op} {right}"
         return str(e)
 
     def show_atom(self, atom: Atom, subst: Subst) -> str:
@@ -377,7 +385,7 @@ class Explainer:
         for side in (item.left, item.right):
             if isinstance(side, BinOp):
                 v = evaluate_expr(side, subst, self.view)
-                kind = next((kinds.get(n) for n in _vars_of(side) if kinds.get(n)), None)
+                kind = expr_kind(side, kinds)
                 if v is not None:
                     extra = f" (= {render_value(v, kind)})"
         return f"{left} {item.op} {right}{extra}"
@@ -453,13 +461,6 @@ class Explainer:
                     reason.defeated_by = proof
         return reason
 
-
-def _vars_of(e) -> list[str]:
-    if isinstance(e, Var):
-        return [e.name]
-    if isinstance(e, BinOp):
-        return _vars_of(e.left) + _vars_of(e.right)
-    return []
 
 
 def _pattern_values(pattern: Atom):
@@ -554,3 +555,28 @@ def _why_not_text(w: WhyNot, lines: list[str], indent: str) -> None:
             _step_text(r.defeated_by, lines, indent + "      ")
         for n in r.nested:
             _why_not_text(n, lines, indent + "      ")
+
+
+_CONST_KINDS = {"int": "integer", "date": "date", "amount": "amount", "decimal": "amount"}
+
+
+def expr_kind(e, kinds: dict[str, str]) -> str | None:
+    """The kind of value an integer expression stands for, so that it is printed as what it is:
+    a date plus or minus days is a date, the difference of two dates a number of days, amounts
+    added or scaled stay amounts; anything else is a plain number (None: unknown)."""
+    if isinstance(e, Var):
+        return kinds.get(e.name)
+    if isinstance(e, Const):
+        return _CONST_KINDS.get(e.kind)
+    if isinstance(e, ParamRef):
+        return "integer"
+    if isinstance(e, BinOp):
+        left, right = expr_kind(e.left, kinds), expr_kind(e.right, kinds)
+        if e.op == "-" and left == right == "date":
+            return "integer"
+        if e.op in "+-" and "date" in (left, right):
+            return "date"
+        if "amount" in (left, right) and "date" not in (left, right):
+            return "amount"
+        return "integer" if left or right else None
+    return None

@@ -14,7 +14,8 @@ it stays true when the rules change:
   - ``uses``: a rule citing A uses in its body a predicate concluded by rules citing B;
   - ``overrides``: an exception citing A defeats a rule citing B;
   - ``survives``: 11.3 / 6.4 keep B in force after termination (the references marked
-    ``survives: true`` and the other clauses cited by the ``surv_`` rules);
+    ``survives: true``, whose source clauses are the survival clauses, and the other clauses
+    cited by the rules whose id starts with ``surv_`` that cite a survival clause);
   - ``concludes``: a clause cited by a rule -> ``pred:<head>`` of the rule;
   - ``reads``: a clause, or a conclusion, -> ``pred:<name>`` when a rule citing the clause
     (or concluding the conclusion) uses ``<name>`` in its body: the predicate-level
@@ -50,7 +51,6 @@ KIND_PRIORITY = ("overrides", "survives", "refers", "uses", "contains", "conclud
 # the kinds drawn in pictures: "reads" edges repeat "uses" at the level of predicates
 PICTURE_KINDS = ("contains", "refers", "uses", "overrides", "survives", "concludes")
 DEPENDENCY_KINDS = ("refers", "uses", "overrides", "survives")
-SURVIVAL_CLAUSES = ("11.3", "6.4")
 _INTERNAL = (FIRES, BLOCKED, VALUE)
 
 EDGE_STYLE = {  # kind -> (colour, style, pen width)
@@ -82,7 +82,9 @@ def load_references(kb) -> list[dict]:
     path = Path(kb.root) / "references.yaml"
     if not path.exists():
         return []
-    root = read_yaml(path, file=str(path), error=VocabularyError)
+    from .knowledge import _display_path
+
+    root = read_yaml(path, file=_display_path(path), error=VocabularyError)
     if root.value is None:
         return []
     out = []
@@ -129,6 +131,7 @@ def clause_graph(kb, references: list[dict] | None = None) -> nx.DiGraph:
         if clause.parent is not None:
             add(clause.parent, clause.id, "contains", "clause tree")
 
+    survival_clauses = {ref["from"] for ref in references if ref["survives"]}  # 11.3, 6.4 in JCS
     concluded_by: dict[str, set[str]] = {}  # predicate -> clauses cited by rules concluding it
     for rule in rules:
         pred = rule.head.pred
@@ -163,10 +166,10 @@ def clause_graph(kb, references: list[dict] | None = None) -> nx.DiGraph:
                             add(a, b, "overrides", f"exception {rule.id} overrides {target_id}")
         if rule.id.startswith("surv_"):
             for a in rule.cites:
-                if a not in SURVIVAL_CLAUSES:
+                if a not in survival_clauses:
                     continue
                 for b in rule.cites:
-                    if b not in SURVIVAL_CLAUSES:
+                    if b not in survival_clauses:
                         add(a, b, "survives", f"survival rule {rule.id}")
 
     for ref in references:

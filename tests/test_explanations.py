@@ -139,3 +139,18 @@ def test_on_the_end_day_itself_the_data_is_still_stored_but_the_day_is_not_count
     assert same_day.ask("must_store_data_on(D)") == [{"D": "2026-03-01"}]
     assert same_day.ask("data_no_longer_retained_on(D)") == []
     assert same_day.ask("data_retention_last_day(D)") == [{"D": "2026-03-08"}]
+
+
+def test_arithmetic_in_explanations_keeps_parentheses_and_prints_day_counts_as_numbers(make_kb):
+    small = make_kb({"graph": """
+        @rule paid_early
+        @cites 2.1
+        @gloss A payment at least 7 days before the due date is on time.
+        @quote 2.1 "The fee is due 7 days before the renewal date"
+        on_time(D) :- due(D), paid(P), D - (P - 1) >= 8.
+        """})
+    early = small.evaluate(["due(2026-03-10)", "paid(2026-03-03)"])
+    text = early.explain("on_time(2026-03-10)").to_text()
+    assert "2026-03-10 - (2026-03-03 - 1) >= 8 (= 8)" in text
+    late = small.evaluate(["due(2026-03-10)", "paid(2026-03-04)"])
+    assert "2026-03-10 - (2026-03-04 - 1) >= 8 (= 7)" in late.why_not("on_time(2026-03-10)").to_text()
