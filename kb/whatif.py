@@ -154,6 +154,10 @@ class FlipResult:
         return self.to_text()
 
 
+def _pred_of(fact: str) -> str:
+    return fact.split("(", 1)[0].strip()
+
+
 def apply_changes(kb, scenario: Scenario, changes: Iterable[Change]) -> Scenario:
     changes = list(changes)
     return kb.vary(scenario, add=[c.add for c in changes if c.add], remove=[c.remove for c in changes if c.remove])
@@ -169,16 +173,25 @@ def _reads(kb) -> dict[str, set[str]]:
     return uses
 
 
+def input_distances(kb, pred: str) -> dict[str, int]:
+    """The input predicates a conclusion depends on, directly or through other conclusions,
+    each with the number of rules between it and the conclusion (1: read by a rule concluding it)."""
+    uses = _reads(kb)
+    depth, frontier = {pred: 0}, [pred]
+    while frontier:
+        nxt = []
+        for p in frontier:
+            for dep in sorted(uses.get(p, ())):
+                if dep not in depth:
+                    depth[dep] = depth[p] + 1
+                    nxt.append(dep)
+        frontier = nxt
+    return {p: d for p, d in sorted(depth.items()) if p in kb.vocabulary.inputs and p != INTERPRETATION}
+
+
 def relevant_inputs(kb, pred: str) -> list[str]:
     """The input predicates a conclusion depends on, directly or through other conclusions."""
-    uses = _reads(kb)
-    seen, stack = set(), [pred]
-    while stack:
-        for dep in uses.get(stack.pop(), ()):
-            if dep not in seen:
-                seen.add(dep)
-                stack.append(dep)
-    return sorted(p for p in seen if p in kb.vocabulary.inputs and p != INTERPRETATION)
+    return sorted(input_distances(kb, pred))
 
 
 def candidate_changes(kb, scenario: Scenario, pred: str, max_candidates: int = 400) -> tuple[list[Change], bool]:
@@ -278,6 +291,13 @@ def flip_search(kb, scenario: Scenario, conclusion: Union[str, Atom], *, max_siz
         else:
             singles.append(change)
     if max_size >= 2 and not result.truncated:
+        # pairs of the changes closest to the conclusion (fewest rules between) are tried first
+        distance = input_distances(kb, atom.pred)
+
+        def closeness(change: Change) -> int:
+            return min(distance.get(_pred_of(text), 99) for text in (change.add, change.remove) if text)
+
+        singles.sort(key=closeness)  # stable: the fixed order within one distance
         for a, b in itertools.combinations(singles, 2):
             if a.remove and a.remove in (b.remove,) or (a.add and a.add == b.add):
                 continue
