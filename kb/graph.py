@@ -109,6 +109,76 @@ def load_references(kb) -> list[dict]:
     return out
 
 
+def _pattern(atom) -> list:
+    """An atom as [predicate, [argument, ...]]: a constant tagged by its kind ("symbol:user"), a
+    named variable as "?X", an anonymous one as None."""
+    def arg(a):
+        if hasattr(a, "kind"):
+            return f"{a.kind}:{a.value}"
+        return None if a.name.startswith("_") else "?" + a.name
+    return [atom.pred, [arg(a) for a in atom.args]]
+
+
+def _is_var(a) -> bool:
+    return a is None or a.startswith("?")
+
+
+def _rule_summaries(rules) -> str:
+    """The rules as plain JSON (id, cited clauses, head and body patterns), stored on the graph
+    (graph attribute ``rules``) so that impact analysis can follow the rules atom by atom and the
+    exports keep it."""
+    out = []
+    for rule in rules:
+        if _is_internal(rule.head.pred):
+            continue
+        body = [_pattern(item.atom) + [bool(getattr(item, "negated", False))] for item in rule.body
+                if getattr(item, "atom", None) is not None and not _is_internal(item.atom.pred)]
+        out.append({"id": rule.id, "cites": sorted(rule.cites, key=_id_key), "head": _pattern(rule.head),
+                    "body": body})
+    return json.dumps(out, sort_keys=True, separators=(",", ":"))
+
+
+def _unifiable(head: list, atom: list) -> bool:
+    """Whether a rule head can conclude an atom a body reads: same predicate and no position
+    where both hold different constants (``violated(user, ...)`` never feeds a rule that reads
+    ``violated(jd_cloud, ...)``)."""
+    if head[0] != atom[0] or len(head[1]) != len(atom[1]):
+        return False
+    return all(_is_var(a) or _is_var(b) or a == b for a, b in zip(head[1], atom[1]))
+
+
+def _can_read(rule: dict, head: list, heads_by_pred: dict[str, list[list]]) -> list | None:
+    """The atom of ``rule``'s body that ``head`` can feed, when the rest of the body can hold for
+    it: the constants the head puts in the atom's variables must fit the other positive atoms
+    of the body that use them and are concluded by rules (a ``violated(jd_cloud, C)`` read
+    together with ``confidentiality_duty(C)`` is not fed by a violation that is no
+    confidentiality duty). Inputs, which any scenario may assert, always fit."""
+    for atom in rule["body"]:
+        if not _unifiable(head, atom):
+            continue
+        binding = {a: b for a, b in zip(atom[1], head[1]) if a is not None and a.startswith("?") and not _is_var(b)}
+        fits = True
+        for other in rule["body"]:
+            if other is atom or other[2] or other[0] not in heads_by_pred:
+                continue
+            bound = [binding.get(a, a) for a in other[1]]
+            if bound == other[1]:
+                continue
+            if not any(_unifiable(h, [other[0], bound]) for h in heads_by_pred[other[0]]):
+                fits = False
+                break
+        if fits:
+            return atom
+    return None
+
+
+def _under(rule) -> str:
+    """" (under interpretation X)" when the rule holds only under a named interpretation."""
+    names = [str(item.atom.args[0]) for item in rule.body if getattr(item, "atom", None) is not None
+             and item.atom.pred == "interpretation" and not getattr(item, "negated", False)]
+    return f" (under interpretation {', '.join(sorted(names))})" if names else ""
+
+
 def _is_internal(pred: str) -> bool:
     return pred.startswith(_INTERNAL)
 
@@ -170,14 +240,14 @@ def clause_graph(kb, references: list[dict] | None = None) -> nx.DiGraph:
                     continue
                 for b in rule.cites:
                     if b not in survival_clauses:
-                        add(a, b, "survives", f"survival rule {rule.id}")
+                        add(a, b, "survives", f"survival rule {rule.id}{_under(rule)}")
 
     for ref in references:
         add(ref["from"], ref["to"], "refers", ref["phrase"])
         if ref["survives"]:
             add(ref["from"], ref["to"], "survives", ref["phrase"])
 
-    g = nx.DiGraph(name=kb.name)
+    g = nx.DiGraph(name=kb.name, rules=_rule_summaries(rules))
     for n in sorted(nodes, key=_id_key):
         g.add_node(n, **nodes[n])
     for (u, v) in sorted(edges, key=lambda e: (_id_key(e[0]), _id_key(e[1]))):
@@ -291,7 +361,13 @@ def impact_set(g: nx.DiGraph, clause_id: str) -> set[str]:
 def impact_paths(g: nx.DiGraph, clause_id: str) -> dict[str, list[tuple[str, str, str]]]:
     """For each node of :func:`impact_set`, one shortest chain of steps from the amended clause
     to it, each step ``(from, to, why)``: ``why`` is the edge kind with its evidence. Keys and
-    chains are deterministic (breadth first, neighbours in document order)."""
+    chains are deterministic (breadth first, in document and rule-id order).
+
+    Text first: the clauses referring to the amended clause or to a section containing it
+    (refers/survives edges, transitively). Then the rules, atom by atom: a rule citing one of
+    those clauses is affected, and so is every rule whose body reads an atom that an affected
+    rule's head can conclude (same predicate, no clashing constant). The impact set holds the
+    conclusions of the affected rules and the clauses the reading rules cite."""
     start = _check(g, clause_id)
     contains = _kind_view(g, ("contains",))
     amended = {start} | nx.descendants(contains, start)
@@ -301,42 +377,58 @@ def impact_paths(g: nx.DiGraph, clause_id: str) -> dict[str, list[tuple[str, str
         for kind in ("refers", "survives"):
             if has_kind(d, kind):
                 referrers.setdefault(v, []).append((u, f"{kind}: {d['evidence_' + kind]}"))
-    readers: dict[str, list[tuple[str, str]]] = {}  # conclusion -> [(node reading it, evidence)]
-    for u, v, d in g.edges(data=True):
-        if has_kind(d, "reads"):
-            readers.setdefault(v, []).append((u, "reads: " + d["evidence_reads"]))
 
     chain: dict[str, list[tuple[str, str, str]]] = {start: []}
-    expanded: set[str] = set()
-    queue = [start]
-
-    def visit(node: str, parent: str, why: str, expand: bool) -> None:
-        if node not in chain:
-            chain[node] = chain[parent] + [(parent, node, why)]
-        if expand and node not in expanded:
-            queue.append(node)
-
+    for part in sort_nodes(amended - {start}):
+        chain[part] = [(start, part, "contains")]
+    for whole in sort_nodes(wholes):  # a reference to a section is one to its parts
+        chain[whole] = [(start, whole, f"contains: {whole} contains {start}")]
+    # the text: clauses referring to what is amended, breadth first
+    textual, queue = set(amended), sort_nodes(amended) + sort_nodes(wholes)
     while queue:
-        node = queue.pop(0)
-        if node in expanded:
-            continue
-        expanded.add(node)
-        if node.startswith(PRED):
-            for reader, why in sorted(readers.get(node, ()), key=lambda r: _id_key(r[0])):
-                visit(reader, node, why, expand=reader.startswith(PRED))
-            continue
-        for _, concl in sorted(edges_of_kind(g, "concludes", node), key=lambda e: _id_key(e[1])):
-            visit(concl, node, "concludes: " + g.edges[node, concl]["evidence_concludes"], expand=True)
-        targets = [node]
-        if node == start:
-            for part in sort_nodes(amended - {start}):
-                visit(part, start, "contains", expand=True)
-            for whole in sort_nodes(wholes):  # a reference to a section is one to its parts
-                chain.setdefault(whole, [(start, whole, f"contains: {whole} contains {start}")])
-                targets.append(whole)
-        for target in targets:
-            for referrer, why in sorted(referrers.get(target, ()), key=lambda r: _id_key(r[0])):
-                visit(referrer, target, why, expand=True)
+        target = queue.pop(0)
+        for referrer, why in sorted(referrers.get(target, ()), key=lambda r: _id_key(r[0])):
+            if referrer not in chain:
+                chain[referrer] = chain[target] + [(target, referrer, why)]
+            if referrer not in textual:
+                textual.add(referrer)
+                queue.append(referrer)
+
+    # the rules: those citing a clause of the text, then those reading what they conclude
+    rules = json.loads(g.graph.get("rules", "[]"))
+    heads_by_pred: dict[str, list[list]] = {}
+    for rule in rules:
+        heads_by_pred.setdefault(rule["head"][0], []).append(rule["head"])
+    affected: list[dict] = []
+    seen_rules: set[str] = set()
+    for rule in rules:
+        cited = [c for c in rule["cites"] if c in textual]
+        if cited and rule["id"] not in seen_rules:
+            seen_rules.add(rule["id"])
+            affected.append(rule)
+            source, head = sort_nodes(cited)[0], PRED + rule["head"][0]
+            if head not in chain:
+                chain[head] = chain[source] + [(source, head, f"concludes: rule {rule['id']}")]
+    k = 0
+    while k < len(affected):
+        changed = affected[k]
+        k += 1
+        src = PRED + changed["head"][0]
+        for rule in rules:
+            if rule["id"] in seen_rules:
+                continue
+            read = _can_read(rule, changed["head"], heads_by_pred)
+            if read is None:
+                continue
+            seen_rules.add(rule["id"])
+            affected.append(rule)
+            why = f"reads: rule {rule['id']} uses {read[0]}"
+            head = PRED + rule["head"][0]
+            if head not in chain and head != src:
+                chain[head] = chain[src] + [(src, head, why)]
+            for clause in rule["cites"]:
+                if clause not in chain:
+                    chain[clause] = chain[src] + [(src, clause, why)]
     return {n: chain[n] for n in sort_nodes(chain) if n not in amended and n not in wholes}
 
 
