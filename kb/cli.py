@@ -132,6 +132,8 @@ def cmd_interpretations(args) -> int:
 def cmd_graph(args) -> int:
     from . import graph
 
+    if args.out and not args.out.lower().endswith(".svg"):
+        raise KbError(f"{args.out}: the graph command draws SVG; give a file name ending in .svg")
     kb = _kb(args)
     g = graph.clause_graph(kb)
     if args.clause is not None:
@@ -164,6 +166,16 @@ def cmd_schema(args) -> int:
     return 0
 
 
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative: give 0 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kb", description="Ask an agreement questions.")
     parser.add_argument("--agreement", default=DEFAULT_AGREEMENT, help="built-in agreement (default: %(default)s)")
@@ -192,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--impact", action="store_true",
                        help="with --clause: draw what an amendment of the clause could change, and why")
     graph.add_argument("--all", action="store_true", help="draw every clause and conclusion (large)")
-    graph.add_argument("--radius", type=int, default=1, help="neighbourhood radius in edges (default: %(default)s)")
+    graph.add_argument("--radius", type=_non_negative, default=1,
+                       help="neighbourhood radius in edges (default: %(default)s)")
     graph.add_argument("--out", help="SVG file to write (default: standard output)")
     graph.set_defaults(func=cmd_graph)
     return parser
@@ -209,4 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file the command was asked to read or write
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
 

@@ -74,6 +74,10 @@ def read_yaml(source: Union[str, Path], *, file: str | None = None,
             raise error("file not found", file=name) from None
         except UnicodeDecodeError:
             raise error("file is not UTF-8 text", file=name) from None
+        except IsADirectoryError:
+            raise error("is a folder, not a YAML file", file=name) from None
+        except OSError as exc:
+            raise error(f"cannot read the file: {exc.strerror or exc}", file=name) from None
     else:
         name = file or "<text>"
         text = source

@@ -312,3 +312,7 @@ def test_broken_rule_file_in_another_knowledge_base_reports_file_and_line(tmp_pa
 def test_missing_knowledge_base_folder():
     assert_one_error_line(run("--kb", "/nonexistent/kb", "check"),
                           "error: /nonexistent/kb/agreement.yaml: vocabulary error: file not found")
+
+
+def test_asking_a_folder_instead_of_a_scenario_file(tmp_path):
+    assert_one_error_line(run("ask", str(tmp_path)), f"error: {tmp_path}: scenario error: is a folder, not a YAML file")

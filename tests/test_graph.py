@@ -301,3 +301,14 @@ def test_pictures_draw_only_the_edges_asked_for(g):
     drawn = {tuple(part.strip('"') for part in line.split(" [", 1)[0].strip().split(" -> "))
              for line in dot.splitlines() if " -> " in line and "legend_" not in line}
     assert drawn == edges
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--out", "x.png"], "error: x.png: the graph command draws SVG; give a file name ending in .svg"),
+    (["--clause", "9.2", "--out", "{tmp}/nofolder/x.svg"], "error: {tmp}/nofolder/x.svg: No such file or directory"),
+])
+def test_cli_graph_bad_output_is_one_clear_line(tmp_path, capsys, argv, message):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert main(["graph", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == message.replace("{tmp}", str(tmp_path))
