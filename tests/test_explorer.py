@@ -114,12 +114,15 @@ def test_flip_search_says_when_it_is_cut_short(agreement):
 
 def test_interpretation_toggles_and_what_depends_on_them(agreement):
     ex = Explorer(agreement, agreement.load_scenario(
-        "force_majeure_earthquake_outage_provider_not_liable.yaml"), graph=False)
+        "force_majeure_flood_and_own_equipment_failure_partly_exempt.yaml"), graph=False)
     ex.effects_button.click()
-    assert "strict_force_majeure_list" not in ex.effects_panel.value or "kb-" in ex.effects_panel.value
-    ex.toggles["strict_force_majeure_list"].value = True
-    assert "interpretation(strict_force_majeure_list)" in ex.facts()
-    assert ex.scenario.interpretations == ("strict_force_majeure_list",)
+    effects = conclusions_text(ex.effects_panel.value.replace("<li", "<div").replace("</li>", "</div>"))
+    assert "concurrent_cause_full_exemption (switching it on):\n+ exempt_from_liability(jd_cloud, outage)" in effects
+    assert "defects_deemed_unavoidable" not in effects  # nothing of this scenario depends on it
+    ex.toggles["concurrent_cause_full_exemption"].value = True
+    assert "interpretation(concurrent_cause_full_exemption)" in ex.facts()
+    assert ex.scenario.interpretations == ("concurrent_cause_full_exemption",)
+    assert ex.evaluation.holds("exempt_from_liability(jd_cloud, outage)")
 
 
 def test_save_and_load_round_trip(agreement, tmp_path):
@@ -154,14 +157,49 @@ def test_a_bad_file_shows_its_error_and_keeps_the_scenario(agreement, tmp_path):
     assert ex.facts() == sorted(QUAKE_FACTS)
 
 
-def test_saving_where_it_cannot_shows_the_error(agreement, tmp_path):
+def test_saving_where_it_cannot_shows_the_error_and_writes_nothing(agreement, tmp_path):
     ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS), graph=False)
-    ex.path.value = str(tmp_path / "no_such_folder" / "x.yaml")
+    cases = [
+        (tmp_path / "no_such_folder" / "x.yaml", f"the folder {tmp_path / 'no_such_folder'} does not exist"),
+        (tmp_path / "x.txt", "a scenario file name ends in .yaml"),
+    ]
+    (tmp_path / "d.yaml").mkdir()
+    cases.append((tmp_path / "d.yaml", "is a folder; give a file name ending in .yaml"))
+    for path, message in cases:
+        ex.path.value = str(path)
+        ex.save_button.click()
+        assert ex.status.value == f"<div class='kb-error'>{path}: scenario error: {message}</div>"
+    ex.path.value = ""
     ex.save_button.click()
-    assert "kb-error" in ex.status.value and "No such file or directory" in ex.status.value
-    ex.path.value = str(tmp_path / "x.txt")
+    assert "type the file to save to (ending in .yaml)" in ex.status.value
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.yaml"]
+
+
+def test_saving_over_a_file_needs_overwrite_and_keeps_its_permissions(agreement, tmp_path):
+    target = tmp_path / "mine.yaml"
+    target.write_text("scenario: mine\nfacts: []\nexpect:\n  - does_not_hold: liable(jd_cloud, B)\n")
+    target.chmod(0o644)
+    ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS), graph=False)
+    ex.path.value = str(target)
     ex.save_button.click()
-    assert "x.txt: a scenario file ends in .yaml" in ex.status.value
+    assert "the file exists; tick &#x27;overwrite&#x27; to replace it" in ex.status.value
+    assert "expect:" in target.read_text()
+    ex.overwrite.value = True
+    ex.save_button.click()
+    assert ex.status.value == "<span class='kb-ok'>saved mine.yaml</span>"
+    assert "expect:" not in target.read_text() and "event(quake, earthquake)" in target.read_text()
+    assert target.stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.yaml"]
+
+
+def test_an_incomplete_line_blocks_saving_a_stale_scenario(agreement, tmp_path):
+    ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS), graph=False)
+    line = ex.add_line("service_created_on")
+    line.checkbox.value = True  # no date picked yet
+    ex.path.value = str(tmp_path / "after.yaml")
+    ex.save_button.click()
+    assert ex.status.value == "<div class='kb-error'>scenario error: service_created_on: every argument needs a value</div>"
+    assert not (tmp_path / "after.yaml").exists()
 
 
 def test_an_incomplete_line_shows_an_error_and_keeps_the_answers(agreement):
@@ -169,11 +207,13 @@ def test_an_incomplete_line_shows_an_error_and_keeps_the_answers(agreement):
     before = ex.conclusions_panel.value
     line = ex.add_line("service_created_on")
     line.checkbox.value = True  # no date picked yet
-    assert "service_created_on: every argument needs a value" in ex.status.value
+    assert ex.status.value == "<div class='kb-error'>scenario error: service_created_on: every argument needs a value</div>"
     assert ex.conclusions_panel.value == before
+    line.controls[0].value = "c1"
     line.controls[1].value = dt.date(2026, 1, 10)
     assert ex.status.value == ""
-    assert "service_created_on(c1" not in ex.facts()[0]
+    assert ex.facts() == sorted(QUAKE_FACTS + ["service_created_on(c1, 2026-01-10)"])
+    assert ex.scenario.name == "scenario (changed)"
 
 
 def test_the_builder_is_generated_from_the_vocabulary(make_kb):
@@ -194,3 +234,51 @@ def test_two_explorers_do_not_share_state(agreement):
     b.set_fact("event(flood1, flood)")
     assert a.facts() == sorted(QUAKE_FACTS)
     assert b.facts() == ["event(flood1, flood)"]
+
+
+def test_flip_sets_of_another_scenario_are_cleared_when_the_facts_change(make_kb):
+    small = make_kb(SMALL_RULES)
+    ex = Explorer(small, small.scenario(["node(a)", "link(a, b)"]), graph=False, flip_time_budget=None)
+    ex.flip("flagged(a)")
+    assert len(ex.flip_actions.children) == 2
+    ex.flip_actions.children[0].click()  # remove link(a, b)
+    assert ex.flip_actions.children == () and ex.flip_panel.value == "" and ex.flip_result is None
+
+
+def test_a_question_with_a_variable_is_answered_with_a_why_not_and_errors_clear(agreement):
+    ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS), graph=False)
+    ex.question.value = "liable(jd_cloud, B)"
+    ex.ask_button.click()
+    assert "does not hold" in ex.explanation_panel.value and ex.status.value == ""
+    ex.question.value = "liabel(jd_cloud, B)"
+    ex.ask_button.click()
+    assert "did you mean &#x27;liable&#x27;?" in ex.status.value
+    assert ex.explanation_panel.value == "" and ex.explanation is None  # no stale answer beside the error
+    ex.question.value = "exempt_from_liability(jd_cloud, outage)"
+    ex.ask_button.click()
+    assert ex.status.value == "" and "holds" in ex.explanation_panel.value
+
+
+def test_setting_a_fact_with_a_variable_is_an_error(agreement):
+    ex = Explorer(agreement, graph=False)
+    with pytest.raises(Exception, match=r"event\(Q, earthquake\): a fact has no variables; name every argument"):
+        ex.set_fact("event(Q, earthquake)")
+    assert ex.facts() == []
+
+
+def test_the_graph_is_redrawn_only_when_the_answer_uses_other_clauses_and_old_drawings_are_closed(agreement):
+    from ipywidgets.widgets.widget import _instances  # every live widget
+
+    ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS), graph=True)
+    ex.select("exempt_from_liability(jd_cloud, outage)")
+    first = ex.graph_view.sigma
+    ex.set_fact("breach_type(outage, service_interruption)")  # same answer, same clauses
+    assert ex.graph_view.sigma is first
+    ex.set_fact("criterion_not_met(quake, unforeseeable)")  # builds the line once
+    ex.set_fact("criterion_not_met(quake, unforeseeable)", on=False)
+    before = len(_instances)
+    for _ in range(5):
+        ex.set_fact("criterion_not_met(quake, unforeseeable)")
+        ex.set_fact("criterion_not_met(quake, unforeseeable)", on=False)
+    assert ex.graph_view.sigma is not first and first.comm is None  # closed
+    assert len(_instances) == before

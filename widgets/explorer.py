@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import os
 import tempfile
+import traceback
 from pathlib import Path
 from typing import Iterable
 
@@ -26,7 +27,7 @@ import ipywidgets as ipw
 
 import kb as kbase
 from kb import whatif
-from kb.errors import KbError
+from kb.errors import KbError, ScenarioError
 from kb.scenario import Scenario, scenario_to_yaml
 
 STYLE = """<style>
@@ -100,6 +101,7 @@ class Explorer(ipw.VBox):
         self.baseline = None  # a pinned evaluation, when the analyst pins one
         self.flip_result: whatif.FlipResult | None = None
         self.explanation = None  # the Explanation or WhyNot the explanation panel shows
+        self._origin = ("blank scenario", [])  # the name and facts last loaded
 
         # -- header: file, pin, status
         self.status = _html("kb-status")
@@ -107,6 +109,9 @@ class Explorer(ipw.VBox):
         self.load_button = _button("Load", "kb-load", self._on_load)
         self.save_button = _button("Save", "kb-save", self._on_save)
         self.blank_button = _button("Blank", "kb-blank", lambda _: self._guard(self.clear))
+        self.overwrite = ipw.Checkbox(value=False, description="overwrite", indent=False,
+                                      layout=ipw.Layout(width="auto"))
+        self.overwrite.add_class("kb-overwrite")
         self.pin_button = ipw.ToggleButton(value=False, description="Pin baseline",
                                            tooltip="compare every change with the scenario as it is now")
         self.pin_button.add_class("kb-pin")
@@ -164,7 +169,8 @@ class Explorer(ipw.VBox):
                            + ([ipw.HTML("<b>Clauses of this answer</b>"), self.graph_view] if graph else []))
         super().__init__(children=[
             ipw.HTML(STYLE), self.title,
-            ipw.HBox([self.path, self.load_button, self.save_button, self.blank_button, self.pin_button]),
+            ipw.HBox([self.path, self.load_button, self.save_button, self.overwrite, self.blank_button,
+                      self.pin_button]),
             self.status, ipw.HBox([tabs, answer]), explain])
         self.add_class("kb-explorer")
         if scenario is not None:
@@ -185,6 +191,8 @@ class Explorer(ipw.VBox):
         """Tick the line of ``fact`` (filling a free line of its predicate, or adding one), or
         untick it: what clicking does, from Python."""
         atom = self.kb.parse_pattern(fact)
+        if not atom.is_ground():
+            raise KbError(f"{fact}: a fact has no variables; name every argument")
         key = (atom.pred, tuple(a.value for a in atom.args))
         if atom.pred == "interpretation":
             self.toggles[key[1][0]].value = on
@@ -238,17 +246,33 @@ class Explorer(ipw.VBox):
         """Back to a blank scenario."""
         self.load(self.kb.scenario([], name="blank scenario"))
 
-    def save(self, path) -> Path:
-        """Write the scenario as YAML, atomically: a temporary file in the same folder, then
-        a rename, so a failure never leaves a half-written file."""
+    def save(self, path, overwrite: bool | None = None) -> Path:
+        """Write the scenario the builder shows as YAML, atomically: a temporary file in the same
+        folder, flushed to disk, then renamed, so a failure never leaves a half-written file.
+        An existing file is replaced only with ``overwrite`` (the *overwrite* box): a scenario
+        file may hold a description and expectations, which the explorer does not keep."""
         path = Path(path)
+        if overwrite is None:
+            overwrite = self.overwrite.value
         if path.suffix not in (".yaml", ".yml"):
-            raise KbError(f"{path.name}: a scenario file ends in .yaml")
+            raise ScenarioError("a scenario file name ends in .yaml", file=str(path))
+        if path.is_dir():
+            raise ScenarioError("is a folder; give a file name ending in .yaml", file=str(path))
+        if not path.parent.is_dir():
+            raise ScenarioError(f"the folder {path.parent} does not exist", file=str(path))
+        if path.exists() and not overwrite:
+            raise ScenarioError("the file exists; tick 'overwrite' to replace it (its description and "
+                                "expectations, if any, would be lost)", file=str(path))
+        self._refresh()  # the builder as it is now: an incomplete line is an error, not a stale save
         text = scenario_to_yaml(self.scenario, self.kb.vocabulary)
+        mode = (path.stat().st_mode & 0o777) if path.exists() else (0o666 & ~_umask())
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, mode)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -347,10 +371,19 @@ class Explorer(ipw.VBox):
 
     def _refresh(self, name: str | None = None) -> None:
         facts = self.facts()
-        scenario = self.kb.scenario(facts, name=name or self.scenario.name)
+        if name is not None:
+            self._origin = (name, facts)
+        origin_name, origin_facts = self._origin
+        shown = origin_name if facts == origin_facts else f"{origin_name} (changed)"
+        scenario = self.kb.scenario(facts, name=shown)
         evaluation = self.kb.evaluate(scenario)
+        changed = scenario.fact_keys() != self.scenario.fact_keys()
         self.previous, self.scenario, self.evaluation = self.evaluation, scenario, evaluation
         self.status.value = ""
+        if changed:  # flip sets computed for another scenario no longer apply
+            self.flip_result = None
+            self.flip_panel.value = ""
+            self.flip_actions.children = []
         self._render()
 
     def _render(self) -> None:
@@ -372,6 +405,10 @@ class Explorer(ipw.VBox):
             self._explain(self.question.value.strip())
 
     def _explain(self, conclusion: str) -> None:
+        self.explanation = None
+        self.explanation_panel.value = ""
+        if not conclusion:
+            raise KbError("type a conclusion, e.g. one from the list above, to ask why (not)")
         atom = self.kb.parse_pattern(conclusion)
         if atom.is_ground() and self.evaluation.holds(atom):
             explanation = self.evaluation.explain(atom)
@@ -386,7 +423,8 @@ class Explorer(ipw.VBox):
             nodes = set(clauses)
             if hasattr(explanation, "root"):
                 nodes |= set(kg.explanation_subgraph(self.clause_graph, explanation))
-            self.graph_view.show(nodes, highlight=clauses)
+            if (kg.sort_nodes(nodes), sorted(clauses)) != (self.graph_view.nodes, self.graph_view.highlighted):
+                self.graph_view.show(nodes, highlight=clauses)
 
     def _on_select(self, change) -> None:
         if not self._quiet and change["new"]:
@@ -417,23 +455,43 @@ class Explorer(ipw.VBox):
         self._guard(run)
 
     def _on_load(self, _) -> None:
-        self._guard(lambda: (self.load(self.path.value.strip()),
-                             self._say(f"loaded {self.path.value.strip()}")))
+        def run():
+            path = self.path.value.strip()
+            if not path:
+                raise KbError("type the scenario file to load (a path, or a file name of the agreement's scenarios)")
+            self.load(path)
+            self._say(f"loaded {path}")
+        self._guard(run)
 
     def _on_save(self, _) -> None:
-        self._guard(lambda: self._say(f"saved {self.save(self.path.value.strip()).name}"))
+        def run():
+            path = self.path.value.strip()
+            if not path:
+                raise KbError("type the file to save to (ending in .yaml)")
+            self._say(f"saved {self.save(path).name}")
+        self._guard(run)
 
     def _say(self, text: str) -> None:
         self.status.value = f"<span class='kb-ok'>{html.escape(text)}</span>"
 
     def _guard(self, fn, *args) -> None:
-        """Run a callback; show any error in the status line (a callback has no caller)."""
+        """Run a callback; show any error in the status line (a callback has no caller). The
+        status is cleared first, so an old error never sits beside a new answer."""
+        self.status.value = ""
         try:
             fn(*args)
         except KbError as exc:
             self.status.value = f"<div class='kb-error'>{html.escape(str(exc))}</div>"
-        except Exception as exc:  # a bug: still shown, with its type, never swallowed
-            self.status.value = f"<div class='kb-error'>{html.escape(type(exc).__name__ + ': ' + str(exc))}</div>"
+        except Exception as exc:  # a bug: shown with its type and traceback, never swallowed
+            trace = html.escape("".join(traceback.format_exception(exc)))
+            self.status.value = (f"<div class='kb-error'>{html.escape(type(exc).__name__ + ': ' + str(exc))}"
+                                 f"<details><summary>traceback</summary><pre>{trace}</pre></details></div>")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def conclusions_html(kb, evaluation, change, against: str) -> str:
@@ -456,8 +514,9 @@ def conclusions_html(kb, evaluation, change, against: str) -> str:
             parts.append(f"<div class='kb-removed'>- {html.escape(c.text)}</div>")
     if not evaluation.specific and not change.lost:
         parts.append("<div><i>No conclusion from these facts yet.</i></div>")
-    parts.append(f"<div class='kb-standing'>and {len(evaluation.standing)} standing terms that hold "
-                 f"whatever the facts</div>")
+    standing = "".join(f"<li>{html.escape(c.text)}</li>" for c in evaluation.standing)
+    parts.append(f"<details class='kb-standing'><summary>and {len(evaluation.standing)} standing terms that "
+                 f"hold whatever the facts</summary><ul>{standing}</ul></details>")
     return "\n".join(parts)
 
 

@@ -87,8 +87,10 @@ class ClauseGraphView(ipw.VBox):
                       raw_node_label="label", default_edge_type="arrow", start_layout=False,
                       hide_edges_on_move=len(self.nodes) > 150)
         sigma.observe(self._on_select, names="selected_node")
-        self.sigma = sigma
+        old, self.sigma = getattr(self, "sigma", None), sigma
         self.children = [sigma, self.clause_panel]
+        if old is not None:  # its view is gone; without this every redraw would leak widgets
+            old.close()  # (Sigma's "layout" trait holds node positions, not a Layout widget)
 
     def select(self, node: str | None) -> None:
         """Show ``node``'s text in the clause panel (what a click in the browser does)."""
