@@ -11,6 +11,10 @@ it stays true when the rules change:
   - ``contains``: parent -> child in the clause tree;
   - ``refers``: curated references written in the text (``references.yaml`` in the
     agreement folder: ``{from, to, phrase}``; the phrase is the evidence);
+  - ``points``: a reference marked ``pointer: true``, where the text only draws attention to
+    another clause (the preamble's "pay special attention to ... the selection terms of
+    jurisdictional courts") without its own meaning depending on it: drawn, and listed by
+    :func:`dependencies`, but not followed by :func:`impact_set`;
   - ``uses``: a rule citing A uses in its body a predicate concluded by rules citing B;
   - ``overrides``: an exception citing A defeats a rule citing B;
   - ``survives``: 11.3 / 6.4 keep B in force after termination (the references marked
@@ -45,17 +49,18 @@ from .program import BLOCKED, FIRES, VALUE
 from .yamlio import read_yaml
 
 PRED = "pred:"
-KINDS = ("contains", "refers", "uses", "overrides", "survives", "concludes", "reads")
+KINDS = ("contains", "refers", "points", "uses", "overrides", "survives", "concludes", "reads")
 # the kind an edge is shown as when several kinds link the same pair
-KIND_PRIORITY = ("overrides", "survives", "refers", "uses", "contains", "concludes", "reads")
+KIND_PRIORITY = ("overrides", "survives", "refers", "uses", "points", "contains", "concludes", "reads")
 # the kinds drawn in pictures: "reads" edges repeat "uses" at the level of predicates
-PICTURE_KINDS = ("contains", "refers", "uses", "overrides", "survives", "concludes")
+PICTURE_KINDS = ("contains", "refers", "points", "uses", "overrides", "survives", "concludes")
 DEPENDENCY_KINDS = ("refers", "uses", "overrides", "survives")
 _INTERNAL = (FIRES, BLOCKED, VALUE)
 
 EDGE_STYLE = {  # kind -> (colour, style, pen width)
     "contains": ("#9e9e9e", "dotted", "1"),
     "refers": ("#1f77b4", "dashed", "1.4"),
+    "points": ("#74c0fc", "dotted", "1.2"),
     "uses": ("#2ca02c", "solid", "1.4"),
     "overrides": ("#d62728", "bold", "2"),
     "survives": ("#9467bd", "solid", "2.4"),
@@ -89,7 +94,7 @@ def load_references(kb) -> list[dict]:
         return []
     out = []
     for node in root.sequence("references.yaml", VocabularyError):
-        items = node.check_keys(("from", "to", "phrase", "survives"), "a reference",
+        items = node.check_keys(("from", "to", "phrase", "survives", "pointer"), "a reference",
                                 required=("from", "to", "phrase"), error=VocabularyError)
         ref = {}
         for key in ("from", "to"):
@@ -104,6 +109,10 @@ def load_references(kb) -> list[dict]:
         if survives not in ("true", "false"):
             raise items["survives"].fail("survives must be true or false", VocabularyError)
         ref["survives"] = survives == "true"
+        pointer = items["pointer"].text("pointer", VocabularyError) if "pointer" in items else "false"
+        if pointer not in ("true", "false"):
+            raise items["pointer"].fail("pointer must be true or false", VocabularyError)
+        ref["pointer"] = pointer == "true"
         ref["line"] = node.line
         out.append(ref)
     return out
@@ -243,7 +252,7 @@ def clause_graph(kb, references: list[dict] | None = None) -> nx.DiGraph:
                         add(a, b, "survives", f"survival rule {rule.id}{_under(rule)}")
 
     for ref in references:
-        add(ref["from"], ref["to"], "refers", ref["phrase"])
+        add(ref["from"], ref["to"], "points" if ref["pointer"] else "refers", ref["phrase"])
         if ref["survives"]:
             add(ref["from"], ref["to"], "survives", ref["phrase"])
 

@@ -312,3 +312,11 @@ def test_cli_graph_bad_output_is_one_clear_line(tmp_path, capsys, argv, message)
     assert main(["graph", *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert err == message.replace("{tmp}", str(tmp_path))
+
+
+def test_pointers_are_drawn_but_not_followed_by_impact(g):
+    # the preamble only draws attention to the court selection of 10.2
+    assert ("preamble", "10.2") in G.edges_of_kind(g, "points")
+    assert ("preamble", "10.2") not in G.edges_of_kind(g, "refers")
+    assert g.edges["preamble", "10.2"]["evidence_points"] == "the selection terms of jurisdictional courts"
+    assert "preamble" not in G.impact_set(g, "10.2") and "preamble" not in G.impact_set(g, "9.2")
