@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 .DEFAULT_GOAL := help
-.PHONY: help .venv lab test bench clean
+.PHONY: help .venv lab test notebooks bench clean
 
 help:
 	@echo "Targets:"
@@ -16,6 +16,8 @@ help:
 	@echo "               (reinstalls when pyproject.toml or constraints.txt change; writes JupyterLab overrides)"
 	@echo "  make lab     start JupyterLab on notebooks/"
 	@echo "  make test    pytest tests/, then pytest --nbval on notebooks/*.ipynb (if any)"
+	@echo "  make notebooks  re-execute notebooks/*.ipynb in place and tidy them (notebooks/execute.py);"
+	@echo "               NB='notebooks/09_clause_graph.ipynb ...' runs only those"
 	@echo "  make bench   run benchmarks/run.py"
 	@echo "  make clean   remove .venv"
 
@@ -43,6 +45,11 @@ test: .venv
 	  echo "make test: no notebooks/*.ipynb, nbval skipped"; \
 	fi; \
 	exit $$status
+
+# Re-execute the notebooks in place (kernel working directory: notebooks/) so that their committed
+# outputs, which nbval compares, follow the current code; then strip run-to-run noise.
+notebooks: .venv
+	$(BIN)/python notebooks/execute.py $(NB)
 
 bench: .venv
 	$(BIN)/python benchmarks/run.py

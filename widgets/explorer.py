@@ -524,7 +524,8 @@ def conclusions_text(panel_html: str) -> str:
     """The panel's text as it reads on screen (tags dropped), for printing and tests."""
     import re
 
-    text = html.unescape(re.sub(r"<[^>]+>", "", panel_html.replace("</div>", "\n"))).replace("\xa0", " ")
+    broken = re.sub(r"</(div|li|summary|p)>", "\n", panel_html)
+    text = html.unescape(re.sub(r"<[^>]+>", "", broken)).replace("\xa0", " ")
     return "\n".join(line.rstrip() for line in text.splitlines() if line.strip())
 
 
