@@ -223,8 +223,10 @@ def test_check_reports_all_checks_passed_and_the_coverage():
     assert re.fullmatch(r'JD Cloud "JCS for Kubernetes" Service Terms: 97 numbered clauses, \d+ rules, '
                         r'\d+ parameters, \d+ inputs, \d+ conclusions: all checks passed', lines[0])
     assert "  8.1          encoded by disc_liability_for_confidentiality_breach, " \
-           "disc_use_outside_service_purposes_liability, liab_liability_for_uncleared_fault, " \
-           "liab_no_liability_user_reasons, liable_for_breach, ret_liability_for_early_deletion, " \
+           "disc_use_outside_service_purposes_liability, liab_jd_cloud_answers_for_part, " \
+           "liab_jd_cloud_cause_contributed, liab_liability_for_uncleared_fault, " \
+           "liab_no_liability_user_reasons, liab_reduced_for_user_contribution, liab_user_cause_whole_alone, " \
+           "liable_for_breach, ret_liability_for_early_deletion, " \
            "term_liability_for_termination_without_ground" in lines
     assert lines[1:4] == ["clauses: 98 (preamble and numbered clauses)",
                           "encoded: 84, omitted with a reason: 14, pending: 0, unaccounted: 0", "accounted: 100.0%"]
