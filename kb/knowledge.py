@@ -246,13 +246,18 @@ class Evaluation:
         return sorted(Conclusion(atom_sort_key(atom.pred, row), atom.pred, row, vocab.render(atom.pred, row))
                       for row in self.view.tuples(atom.pred) if unify(atom.args, row, {}) is not None)
 
-    def ask(self, pattern: Union[str, Atom]) -> list[dict[str, str]]:
+    def ask(self, pattern: Union[str, Atom], standing: bool = True) -> list[dict[str, str]]:
         """Answers to a pattern with variables: one dict per answer (variable -> value as text),
-        sorted. A ground pattern that holds answers ``[{}]``; no answer is ``[]``."""
+        sorted. A ground pattern that holds answers ``[{}]``; no answer is ``[]``. With
+        ``standing=False`` the standing conclusions (true whatever the facts, such as the
+        governing law) are left out: only what the scenario's facts bring."""
         atom = self.kb.parse_pattern(pattern)
         decl = self.kb.vocabulary.predicate(atom.pred)
+        skip = set() if standing else {(c.pred, c.args) for c in self.kb.standing_conclusions()}
         out = {}
         for row in self.view.tuples(atom.pred):
+            if (atom.pred, row) in skip:
+                continue
             s = unify(atom.args, row, {})
             if s is None:
                 continue

@@ -49,3 +49,11 @@ def test_a_what_if_that_changes_nothing_is_an_error(agreement, change, message):
 def test_a_misspelt_value_in_a_what_if_is_caught_with_a_suggestion(agreement):
     with pytest.raises(kb.KbError, match=r"<add>:1: .*got earthqake \(did you mean 'earthquake'\?\)"):
         agreement.vary(agreement.load_scenario(QUAKE), add=["event(quake2, earthqake)"])
+
+
+def test_ask_can_leave_out_the_standing_terms(agreement):
+    result = agreement.evaluate(agreement.load_scenario(QUAKE))
+    assert {"C": "transfer_terms_to_affiliates"} in result.ask("permitted(jd_cloud, C)")
+    assert result.ask("permitted(jd_cloud, C)", standing=False) == []
+    assert result.ask("governing_law(L)", standing=False) == []
+    assert result.ask("exempt_from_liability(P, B)", standing=False) == [{"P": "jd_cloud", "B": "outage"}]
