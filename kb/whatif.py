@@ -16,11 +16,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Iterable, Union
 
 from .errors import ScenarioError
+from .knowledge import atom_key
 from .program import internal_owner
 from .scenario import Scenario
 from .terms import Atom, Const, Literal, Var, render_value
+from .vocabulary import INTERPRETATION
 
-INTERPRETATION = "interpretation"
 
 
 # --- the form ---------------------------------------------------------------------------
@@ -574,8 +575,8 @@ def flip_search(kb, scenario: Scenario, conclusion: Union[str, Atom], *, max_siz
                             f"remove it directly")
     if not atom.is_ground():
         raise ScenarioError(f"choose one conclusion to flip, with no variables: {atom}")
-    target = vocab.render(atom.pred, tuple(a.value for a in atom.args))
-    row = tuple(a.value for a in atom.args)
+    row = atom_key(atom)[1]
+    target = vocab.render(atom.pred, row)
     derived = atom.pred in kb.program.derived
 
     patterns: dict[str, list] = {}

@@ -28,6 +28,7 @@ import ipywidgets as ipw
 import kb as kbase
 from kb import whatif
 from kb.errors import KbError, ScenarioError
+from kb.knowledge import atom_key
 from kb.scenario import Scenario, scenario_to_yaml
 
 STYLE = """<style>
@@ -193,7 +194,7 @@ class Explorer(ipw.VBox):
         atom = self.kb.parse_pattern(fact)
         if not atom.is_ground():
             raise KbError(f"{fact}: a fact has no variables; name every argument")
-        key = (atom.pred, tuple(a.value for a in atom.args))
+        key = atom_key(atom)
         if atom.pred == "interpretation":
             self.toggles[key[1][0]].value = on
             return
@@ -322,7 +323,7 @@ class Explorer(ipw.VBox):
             atom = self.kb.parse_pattern(line.fact_text())
         except KbError:
             return None
-        return (atom.pred, tuple(a.value for a in atom.args))
+        return atom_key(atom)
 
     def _watch(self, line: FactLine) -> None:
         line.checkbox.observe(self._on_fact_change, names="value")
