@@ -20,7 +20,7 @@ from typing import Callable, Iterable, TypeVar
 
 from .errors import EngineError
 from .program import CompiledRule, Program
-from .terms import BinOp, Const, Literal, Var
+from .terms import BinOp, Const, Literal, Var, body_literals
 
 T = TypeVar("T")
 
@@ -46,7 +46,10 @@ class Engine:
         self._body_preds: dict[str, set[str]] = {}  # derived predicate -> predicates its rules use
         for rule in program.compiled:
             self._body_preds.setdefault(rule.head.pred, set()).update(
-                item.atom.pred for item in rule.body if isinstance(item, Literal))
+                lit.atom.pred for lit, _ in body_literals(rule.body))
+        # rules with a built-in function or an aggregate: evaluated here, in Python, once what
+        # they read is complete (each has a predicate of its own, computed__RULE)
+        self._computed: dict[str, CompiledRule] = {r.head.pred: r for r in program.compiled if r.role == "computed"}
         self._component: dict[str, int] = {}
         self._needed_cache: dict[tuple[str, ...], frozenset[str]] = {}
         # stop the thread when the engine is garbage-collected, or at exit (no reference kept)
@@ -87,9 +90,11 @@ class Engine:
         self._order = self._evaluation_order()
         self._component = {pred: i for i, group in enumerate(self._order) for pred in group}
         for rule in self.program.compiled:
-            self._add_rule(rule)
+            if rule.role != "computed":
+                self._add_rule(rule)
         for pred in self.program.derived:
-            self._queries[pred] = pyEngine.Literal(pred, [pyEngine.Var(f"Q{i}") for i in range(self._arity(pred))])
+            if pred not in self._computed:
+                self._queries[pred] = pyEngine.Literal(pred, [pyEngine.Var(f"Q{i}") for i in range(self._arity(pred))])
         self._dependencies = self._input_dependencies()
         self._cache = {pred: {} for pred in self.program.derived}
         # Materialised copies are read only by rules of higher components; the answers of
@@ -99,10 +104,11 @@ class Engine:
             if isinstance(item, Literal) and item.atom.pred in self._component
             and self._component[item.atom.pred] != self._component[rule.head.pred]}
         self._static = {pred for pred in self.program.derived if not self._dependencies[pred]}
+        static_model: Model = {}
         for group in self._order:
             if all(pred in self._static for pred in group):
                 for pred in group:
-                    rows = self._cache[pred][()] = self._ask(pred)
+                    rows = self._cache[pred][()] = static_model[pred] = self._answers(pred, static_model)
                     if pred in self._read_materialised:
                         for row in sorted(rows, key=repr):
                             self._assert(MATERIALISED + pred, row)
@@ -214,7 +220,7 @@ class Engine:
                 for pred in group:
                     rows = self._cache[pred].get(keys[pred])
                     if rows is None:
-                        rows = self._ask(pred)
+                        rows = self._answers(pred, model)
                         cache = self._cache[pred]
                         if len(cache) >= self.CACHE_SIZE:
                             cache.pop(next(iter(cache)))
@@ -234,6 +240,18 @@ class Engine:
 
             for clause in reversed(asserted):
                 pyEngine.retract(clause)
+
+    def _answers(self, pred: str, model: Model) -> frozenset:
+        """All answers of a derived predicate: asked of pyDatalog, or computed from ``model`` (which
+        holds everything it reads) for a rule with a function or an aggregate."""
+        rule = self._computed.get(pred)
+        if rule is None:
+            return self._ask(pred)
+        from .matching import ModelView, ground, match_body
+
+        view = ModelView(model, self.program)
+        return frozenset(row for s in match_body(rule.body, {}, view)
+                         if (row := ground(rule.head, s)) is not None)
 
     def _ask(self, pred: str) -> frozenset:
         """All answers of a derived predicate, as asserted now (engine thread only)."""

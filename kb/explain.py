@@ -17,9 +17,14 @@ import html
 from dataclasses import dataclass, field
 
 from .clauses import ClauseTree
-from .matching import ModelView, Subst, deepest_failure, evaluate_expr, ground, instantiate, match_body, unify
+from .matching import (
+    ModelView, Subst, aggregate_solutions, deepest_failure, evaluate_expr, ground, instantiate, match_body, unify,
+)
 from .program import BLOCKED, FIRES, Program
-from .terms import _PRECEDENCE, Atom, BinOp, Comparison, Const, Literal, ParamRef, Rule, Var, render_value
+from .terms import (
+    _PRECEDENCE, Aggregate, Atom, BinOp, Call, Comparison, Const, Literal, ParamRef, Rule, Var, aggregates_of, body_literals,
+    expr_kind, render_value,
+)
 from .vocabulary import Vocabulary
 
 
@@ -271,6 +276,8 @@ class Explainer:
                         ok = False
                         break
                     premises.append(p)
+            if ok:
+                ok = self._aggregate_premises(body, s, ancestors, premises)
             if not ok:
                 continue
             conditions = [self.describe_condition(i, s, rule) for i in body
@@ -281,6 +288,24 @@ class Explainer:
             step.exceptions = self._exception_notes(rule, args, ancestors)
             return step
         return None
+
+    def _aggregate_premises(self, body, s: Subst, ancestors: frozenset, premises: list) -> bool:
+        """Add the proofs of the atoms each aggregate of ``body`` counted (the items summed or
+        counted) to ``premises``; False if one cannot be proved."""
+        for item in body:
+            for agg in aggregates_of(item):
+                for inner in aggregate_solutions(agg, s, self.view):
+                    for lit in agg.body:
+                        if isinstance(lit, Literal) and not lit.negated:
+                            sub_args = ground(lit.atom, inner)
+                            if (lit.atom.pred, sub_args) in ancestors:
+                                return False
+                            p = self.prove(lit.atom.pred, sub_args, ancestors)
+                            if p is None:
+                                return False
+                            if p not in premises:
+                                premises.append(p)
+        return True
 
     def _exception_notes(self, rule: Rule, args: tuple, ancestors: frozenset) -> list[ExceptionNote]:
         notes = []
@@ -313,8 +338,8 @@ class Explainer:
     # -- describing conditions
     def _var_kinds(self, rule: Rule) -> dict[str, str]:
         kinds: dict[str, str] = {}
-        for item in rule.body:
-            if isinstance(item, Literal) and not item.negated:
+        for item, _ in body_literals(rule.body):
+            if not item.negated:
                 decl = self.vocab.predicate(item.atom.pred)
                 if decl is None:
                     continue
@@ -352,6 +377,14 @@ class Explainer:
             if isinstance(e.right, BinOp) and _PRECEDENCE[e.right.op] <= prec:
                 right = f"({right})"
             return f"{left} {e.op} {right}"
+        if isinstance(e, Call):
+            return f"{e.name}({', '.join(self.show_expr(a, subst, kinds) for a in e.args)})"
+        if isinstance(e, Aggregate):
+            inner = ", ".join(self.show_atom(i.atom, subst) if isinstance(i, Literal) and not i.negated
+                              else f"not {self.show_atom(i.atom, subst)}" if isinstance(i, Literal)
+                              else f"{self.show_expr(i.left, subst, kinds)} {i.op} {self.show_expr(i.right, subst, kinds)}"
+                              for i in e.body)
+            return f"{e.op}({', '.join(self.show_expr(t, subst, kinds) for t in e.terms)} : {inner})"
         return str(e)
 
     def show_atom(self, atom: Atom, subst: Subst) -> str:
@@ -383,12 +416,32 @@ class Explainer:
         right = self.show_expr(item.right, subst, kinds)
         extra = ""
         for side in (item.left, item.right):
-            if isinstance(side, BinOp):
+            if isinstance(side, (BinOp, Call, Aggregate)):
                 v = evaluate_expr(side, subst, self.view)
                 kind = expr_kind(side, kinds)
-                if v is not None:
-                    extra = f" (= {render_value(v, kind)})"
+                if isinstance(side, Aggregate):
+                    extra += f" ({self._aggregate_items(side, subst, kinds, v)})"
+                elif v is not None:
+                    extra += f" (= {render_value(v, kind)})"
+                else:
+                    extra += " (no value)"
         return f"{left} {item.op} {right}{extra}"
+
+    def _aggregate_items(self, agg: Aggregate, subst: Subst, kinds: dict[str, str], value) -> str:
+        """What an aggregate counted, and its value: ``= 65.50 = 30.00 + 30.00 + 5.50 over pay(p1, a, 30.00),
+        ...``; sorted, so the text is stable."""
+        solutions = aggregate_solutions(agg, subst, self.view)
+        atoms = [", ".join(self.show_atom(i.atom, s) for i in agg.body if isinstance(i, Literal) and not i.negated)
+                 for s in solutions]
+        kind = expr_kind(agg, kinds)
+        shown = "no value" if value is None else f"= {render_value(value, kind)}"
+        if not solutions:
+            return f"{shown}: nothing to {'count' if agg.op == 'count' else agg.op}"
+        if agg.op == "sum" and len(solutions) > 1:
+            terms = [render_value(s.get(agg.terms[0].name) if isinstance(agg.terms[0], Var) else agg.terms[0].value,
+                                  kind) for s in solutions]
+            shown += " = " + " + ".join(terms)
+        return f"{shown}, over {'; '.join(atoms)}"
 
     def describe_failure(self, item, subst: Subst, rule: Rule) -> str:
         if isinstance(item, Literal) and item.atom.pred == "interpretation":
@@ -555,28 +608,3 @@ def _why_not_text(w: WhyNot, lines: list[str], indent: str) -> None:
             _step_text(r.defeated_by, lines, indent + "      ")
         for n in r.nested:
             _why_not_text(n, lines, indent + "      ")
-
-
-_CONST_KINDS = {"int": "integer", "date": "date", "amount": "amount", "decimal": "amount"}
-
-
-def expr_kind(e, kinds: dict[str, str]) -> str | None:
-    """The kind of value an integer expression stands for, so that it is printed as what it is:
-    a date plus or minus days is a date, the difference of two dates a number of days, amounts
-    added or scaled stay amounts; anything else is a plain number (None: unknown)."""
-    if isinstance(e, Var):
-        return kinds.get(e.name)
-    if isinstance(e, Const):
-        return _CONST_KINDS.get(e.kind)
-    if isinstance(e, ParamRef):
-        return "integer"
-    if isinstance(e, BinOp):
-        left, right = expr_kind(e.left, kinds), expr_kind(e.right, kinds)
-        if e.op == "-" and left == right == "date":
-            return "integer"
-        if e.op in "+-" and "date" in (left, right):
-            return "date"
-        if "amount" in (left, right) and "date" not in (left, right):
-            return "amount"
-        return "integer" if left or right else None
-    return None

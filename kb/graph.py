@@ -45,7 +45,8 @@ from typing import Iterable, Union
 import networkx as nx
 
 from .errors import KbError, UnknownClauseError, VocabularyError, closest
-from .program import BLOCKED, FIRES, VALUE
+from .program import BLOCKED, COMPUTED, FIRES, VALUE
+from .terms import body_literals
 from .yamlio import read_yaml
 
 PRED = "pred:"
@@ -55,7 +56,7 @@ KIND_PRIORITY = ("overrides", "survives", "refers", "uses", "points", "contains"
 # the kinds drawn in pictures: "reads" edges repeat "uses" at the level of predicates
 PICTURE_KINDS = ("contains", "refers", "points", "uses", "overrides", "survives", "concludes")
 DEPENDENCY_KINDS = ("refers", "uses", "overrides", "survives")
-_INTERNAL = (FIRES, BLOCKED, VALUE)
+_INTERNAL = (FIRES, BLOCKED, VALUE, COMPUTED)
 
 EDGE_STYLE = {  # kind -> (colour, style, pen width)
     "contains": ("#9e9e9e", "dotted", "1"),
@@ -140,8 +141,8 @@ def _rule_summaries(rules) -> str:
     for rule in rules:
         if _is_internal(rule.head.pred):
             continue
-        body = [_pattern(item.atom) + [bool(getattr(item, "negated", False))] for item in rule.body
-                if getattr(item, "atom", None) is not None and not _is_internal(item.atom.pred)]
+        body = [_pattern(item.atom) + [item.negated] for item, _ in body_literals(rule.body)
+                if not _is_internal(item.atom.pred)]
         out.append({"id": rule.id, "cites": sorted(rule.cites, key=_id_key), "head": _pattern(rule.head),
                     "body": body})
     return json.dumps(out, sort_keys=True, separators=(",", ":"))
@@ -224,9 +225,9 @@ def clause_graph(kb, references: list[dict] | None = None) -> nx.DiGraph:
             add(cid, key, "concludes", f"rule {rule.id}")
 
     for rule in rules:
-        for item in rule.body:
-            atom = getattr(item, "atom", None)
-            if atom is None or _is_internal(atom.pred):
+        for item, _ in body_literals(rule.body):
+            atom = item.atom
+            if _is_internal(atom.pred):
                 continue
             if atom.pred in concluded_by:
                 for a in rule.cites:

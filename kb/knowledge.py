@@ -27,7 +27,7 @@ from .matching import ModelView, unify
 from .program import Program, build_program
 from .scenario import Scenario, build_scenario, load_scenario
 from .syntax import parse_atom, parse_rule_file
-from .terms import Atom, Var, atom_sort_key, render_value
+from .terms import Atom, Var, atom_sort_key, body_literals, render_value
 from .vocabulary import Vocabulary, load_vocabulary
 from .yamlio import read_yaml, yaml_files
 
@@ -188,9 +188,9 @@ def _interpretation_users(program: Program) -> dict[str, set[str]]:
     """Interpretation name -> the rules (and $parameters) that consult it."""
     users: dict[str, set[str]] = {}
     for rule in program.all_rules():
-        for item in rule.body:
-            atom = getattr(item, "atom", None)
-            if atom is not None and atom.pred == "interpretation" and atom.args:
+        for item, _ in body_literals(rule.body):
+            atom = item.atom
+            if atom.pred == "interpretation" and atom.args:
                 users.setdefault(atom.args[0].value, set()).add(rule.id)
     for name, variants in program.param_variants.items():
         for v in variants:

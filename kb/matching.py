@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from . import builtins
 from .program import VALUE, Program
-from .terms import Atom, BinOp, Const, Literal, ParamRef, Var, atom_sort_key
+from .terms import Aggregate, Atom, BinOp, Call, Const, Literal, ParamRef, Var, atom_sort_key
 
 Subst = dict[str, object]
 
@@ -50,7 +51,8 @@ class ModelView:
 
 
 def evaluate_expr(e, subst: Subst, view: "ModelView"):
-    """Value of an integer expression under ``subst`` (None if a variable is unbound)."""
+    """Value of an integer expression under ``subst`` (None if a variable is unbound, or a
+    function or aggregate has no value)."""
     if isinstance(e, Var):
         return subst.get(e.name)
     if isinstance(e, Const):
@@ -64,7 +66,31 @@ def evaluate_expr(e, subst: Subst, view: "ModelView"):
         if not isinstance(left, int) or not isinstance(right, int):
             return None
         return left + right if e.op == "+" else left - right if e.op == "-" else left * right
+    if isinstance(e, Call):
+        args = [evaluate_expr(a, subst, view) for a in e.args]
+        return None if any(a is None for a in args) else builtins.call(e.name, args)
+    if isinstance(e, Aggregate):
+        return builtins.aggregate(e.op, aggregate_rows(e, subst, view))
     return None
+
+
+def aggregate_rows(agg: Aggregate, subst: Subst, view: "ModelView") -> set[tuple]:
+    """The distinct tuples of an aggregate's terms over the solutions of its body."""
+    rows = set()
+    for s in match_body(agg.body, subst, view):
+        rows.add(tuple(s.get(t.name) if isinstance(t, Var) else t.value for t in agg.terms))
+    return rows
+
+
+def aggregate_solutions(agg: Aggregate, subst: Subst, view: "ModelView") -> list[Subst]:
+    """The solutions of an aggregate's body (for explanations), sorted, one per distinct tuple."""
+    seen, out = set(), []
+    for s in match_body(agg.body, subst, view):
+        key = tuple(s.get(t.name) if isinstance(t, Var) else t.value for t in agg.terms)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
 
 
 def compare(op: str, left, right) -> bool:

@@ -27,15 +27,17 @@ from .errors import (
     CitationError, KbSyntaxError, OverrideError, StratificationError, UnknownClauseError,
     UnsafeVariableError, ValueTypeError, closest,
 )
+from .builtins import FUNCTIONS
 from .terms import (
-    Atom, BinOp, BodyItem, Comparison, Const, Literal, Param, ParamRef, Rule, RuleFile, Var,
-    expr_variables, item_variables,
+    Aggregate, Atom, BinOp, BodyItem, Call, Comparison, Const, Literal, Param, ParamRef, Rule, RuleFile, Var,
+    aggregates_of, body_literals, expr_kind, expr_parts, expr_variables, is_computed, item_variables,
 )
 from .vocabulary import Vocabulary
 
 FIRES = "fires__"
 BLOCKED = "blocked__"
 VALUE = "value__"  # value__NAME(V): the value a parameter with interpretation variants takes
+COMPUTED = "computed__"  # computed__RULE(...): what a rule with a function or aggregate concludes
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ class CompiledRule:
     head: Atom
     body: tuple[BodyItem, ...]
     origin: Rule
-    role: str  # "rule", "fires", "conclude" (head from fires__), "blocked", "param" (value__)
+    role: str  # "rule", "fires", "conclude" (head from fires__), "blocked", "param" (value__),
+    #            "computed" (a rule with a built-in function or an aggregate, evaluated by the kit)
 
 
 @dataclass
@@ -80,7 +83,7 @@ class Program:
 
 def internal_owner(pred: str) -> str | None:
     """The rule id behind an internal predicate name, or None for a user predicate."""
-    for prefix in (FIRES, BLOCKED, VALUE):
+    for prefix in (FIRES, BLOCKED, VALUE, COMPUTED):
         if pred.startswith(prefix):
             return pred[len(prefix):]
     return None
@@ -203,9 +206,20 @@ def _check_rule(rule: Rule, vocab: Vocabulary, params: dict[str, Param]) -> Rule
         raise OverrideError(f"rule '{rule.id}' concludes 'not {rule.head.pred}' but overrides nothing: "
                             f"a 'not' head is an exception and must name the rule it defeats with @overrides",
                             file=f, line=ln)
-    body: list[BodyItem] = []
     var_types: dict[str, str] = {}
-    for item in rule.body:
+    body = _check_items(rule.body, rule, vocab, params, var_types)
+    _check_arithmetic(body, rule, var_types)
+    _check_safety(rule, head, body)
+    return Rule(rule.id, head, tuple(body), rule.cites, rule.gloss, rule.quotes, rule.overrides,
+                rule.negated_head, rule.file, rule.line, rule.area)
+
+
+def _check_items(items, rule: Rule, vocab: Vocabulary, params: dict[str, Param], var_types: dict) -> list:
+    """The body items with their atoms checked against the vocabulary (inside aggregates too);
+    ``var_types`` receives the kind of every variable a positive atom binds."""
+    f, ln = rule.file, rule.line
+    out: list[BodyItem] = []
+    for item in items:
         if isinstance(item, Literal):
             atom = vocab.coerce_atom(item.atom, file=f, line=ln)
             decl = vocab.predicate(atom.pred)
@@ -213,24 +227,106 @@ def _check_rule(rule: Rule, vocab: Vocabulary, params: dict[str, Param]) -> Rule
                 for arg, spec in zip(atom.args, decl.args):
                     if isinstance(arg, Var):
                         var_types.setdefault(arg.name, spec.type.kind)
-            body.append(Literal(atom, item.negated))
-        else:
-            for e in (item.left, item.right):
-                _check_params(e, params, rule)
-            body.append(item)
+            out.append(Literal(atom, item.negated))
+            continue
+        sides = [_check_expr(side, rule, vocab, params, var_types) for side in (item.left, item.right)]
+        out.append(Comparison(item.op, *sides))
+    return out
+
+
+def _check_expr(e, rule: Rule, vocab: Vocabulary, params: dict[str, Param], var_types: dict):
+    _check_params(e, params, rule)
+    if isinstance(e, Aggregate):
+        body = _check_items(e.body, rule, vocab, params, var_types)
+        return Aggregate(e.op, e.terms, order_body(tuple(body), set()), e.local)
+    if isinstance(e, BinOp):
+        return BinOp(e.op, _check_expr(e.left, rule, vocab, params, var_types),
+                     _check_expr(e.right, rule, vocab, params, var_types))
+    if isinstance(e, Call):
+        return Call(e.name, tuple(_check_expr(a, rule, vocab, params, var_types) for a in e.args))
+    if isinstance(e, Const) and e.kind == "decimal":  # an amount written in a rule: kept as cents
+        from .vocabulary import ValueType, coerce_value
+
+        return coerce_value(e, ValueType("amount", "amount"), f"the amount {e.value} in rule '{rule.id}'",
+                            file=rule.file, line=rule.line)
+    return e
+
+
+_NUMERIC = ("date", "amount", "integer")
+
+
+def _check_arithmetic(body, rule: Rule, var_types: dict[str, str]) -> None:
+    """Arithmetic, ordering comparisons, functions and aggregates take numbers: a name, an
+    enumeration value or a string in one is a type error."""
+    f, ln = rule.file, rule.line
     for item in body:
-        if isinstance(item, Comparison):
-            numeric = item.op not in ("=", "!=") or any(isinstance(e, BinOp) for e in (item.left, item.right))
-            if numeric:
-                for name in expr_variables(item.left) + expr_variables(item.right):
-                    kind = var_types.get(name)
-                    if kind is not None and kind not in ("date", "amount", "integer"):
+        if not isinstance(item, Comparison):
+            continue
+        parts = [p for side in (item.left, item.right) for p in expr_parts(side)]
+        numeric = item.op not in ("=", "!=") or any(isinstance(p, (BinOp, Call, Aggregate)) for p in parts)
+        if numeric:
+            for p in parts:
+                if isinstance(p, Var):
+                    kind = var_types.get(p.name)
+                    if kind is not None and kind not in _NUMERIC:
                         raise ValueTypeError(
-                            f"rule '{rule.id}': {name} is a {kind} value and cannot be used in "
+                            f"rule '{rule.id}': {p.name} is a {kind} value and cannot be used in "
                             f"arithmetic or an ordering comparison ('{item}')", file=f, line=ln)
-    _check_safety(rule, head, body)
-    return Rule(rule.id, head, tuple(body), rule.cites, rule.gloss, rule.quotes, rule.overrides,
-                rule.negated_head, rule.file, rule.line, rule.area)
+                elif isinstance(p, Const) and p.kind in ("symbol", "string"):
+                    raise ValueTypeError(f"rule '{rule.id}': {p} is not a number ('{item}')", file=f, line=ln)
+        for p in parts:
+            if isinstance(p, Call):
+                _check_call(p, rule, var_types, item)
+        _check_amount_literals(item, rule, var_types)
+        for agg in aggregates_of(item):
+            _check_arithmetic(agg.body, rule, var_types)
+            _check_aggregate(agg, rule, var_types, item)
+
+
+def _check_amount_literals(item: Comparison, rule: Rule, var_types: dict[str, str]) -> None:
+    """An amount added to, subtracted from or compared with a whole number other than 0 is
+    ambiguous (yuan or cents?): the rule must write the amount with its decimals (100.00)."""
+    pairs = [(item.left, item.right)] if item.op in COMPARISON_OPS else []
+    pairs += [(p.left, p.right) for side in (item.left, item.right) for p in expr_parts(side)
+              if isinstance(p, BinOp) and p.op in "+-"]
+    for a, b in pairs:
+        for x, y in ((a, b), (b, a)):
+            if expr_kind(x, var_types) == "amount" and isinstance(y, Const) and y.kind == "int" and y.value != 0:
+                raise ValueTypeError(f"rule '{rule.id}': {y} next to the amount {x} is ambiguous: write amounts "
+                                     f"with their decimals ({y}.00) ('{item}')", file=rule.file, line=rule.line)
+
+
+COMPARISON_OPS = ("=", "!=", "<", "<=", ">", ">=")
+
+
+def _check_call(call: Call, rule: Rule, var_types: dict[str, str], item) -> None:
+    builtin = FUNCTIONS[call.name]
+    for position, (arg, expected) in enumerate(zip(call.args, builtin.params), start=1):
+        kind = expr_kind(arg, var_types)
+        ok = kind is None or (kind in _NUMERIC if expected == "number" else kind == expected)
+        if not ok:
+            raise ValueTypeError(f"rule '{rule.id}': argument {position} of {call.name} must be "
+                                 f"{'a number' if expected == 'number' else 'a ' + expected}, but {arg} is "
+                                 f"a {kind} ('{item}')", file=rule.file, line=rule.line)
+
+
+def _check_aggregate(agg: Aggregate, rule: Rule, var_types: dict[str, str], item) -> None:
+    f, ln = rule.file, rule.line
+    if agg.op != "count":
+        first = agg.terms[0]
+        kind = expr_kind(first, var_types)
+        if kind is not None and kind not in _NUMERIC:
+            raise ValueTypeError(f"rule '{rule.id}': {agg.op} needs a number as its first term, but {first} is a "
+                                 f"{kind} ('{item}')", file=f, line=ln)
+    if agg.op == "sum":
+        listed = {t.name for t in agg.terms if isinstance(t, Var)}
+        merged = sorted(v for v in agg.local if v not in listed and not v.startswith("_"))
+        if merged:
+            raise UnsafeVariableError(
+                f"rule '{rule.id}': sum adds each distinct tuple of its terms once, so items that differ only "
+                f"in {', '.join(merged)} would merge when their amounts are equal: list "
+                f"{'it' if len(merged) == 1 else 'them'} among the terms, e.g. "
+                f"sum({', '.join([str(t) for t in agg.terms] + merged)} : ...)", file=f, line=ln)
 
 
 def _check_params(e, params, rule) -> None:
@@ -240,10 +336,23 @@ def _check_params(e, params, rule) -> None:
     if isinstance(e, BinOp):
         _check_params(e.left, params, rule)
         _check_params(e.right, params, rule)
+    if isinstance(e, Call):
+        for a in e.args:
+            _check_params(a, params, rule)
+    if isinstance(e, Aggregate):
+        for item in e.body:
+            if isinstance(item, Comparison):
+                _check_params(item.left, params, rule)
+                _check_params(item.right, params, rule)
 
 
 def _display_var(name: str) -> str:
     return "_" if name.startswith("_") else name
+
+
+def _shown(item) -> str:
+    """A body item as it was written: anonymous variables as '_'."""
+    return re.sub(r"\b_\d+\b", "_", str(item))
 
 
 def _check_safety(rule: Rule, head: Atom, body: list[BodyItem]) -> None:
@@ -284,6 +393,37 @@ def _check_safety(rule: Rule, head: Atom, body: list[BodyItem]) -> None:
                     raise UnsafeVariableError(
                         f"rule '{rule.id}': variable {_display_var(v)} in '{item}' is not bound by a "
                         f"positive body atom", file=f, line=ln)
+            for agg in aggregates_of(item):
+                _check_aggregate_safety(rule, agg, bound)
+
+
+def _check_aggregate_safety(rule: Rule, agg: Aggregate, outer: set[str]) -> None:
+    """Inside an aggregate, every variable is bound by the aggregate's own positive atoms (or
+    assignments), or is bound outside it."""
+    f, ln = rule.file, rule.line
+    bound = set(outer) | {v for item in agg.body if isinstance(item, Literal) and not item.negated
+                          for v in item.atom.variables()}
+    pending = [item for item in agg.body if isinstance(item, Comparison)]
+    changed = True
+    while changed:
+        changed = False
+        for item in list(pending):
+            target = _assignment_target(item, bound)
+            if target is not None:
+                bound.add(target)
+                pending.remove(item)
+                changed = True
+    for item in agg.body:
+        names = item.atom.variables() if isinstance(item, Literal) else item_variables(item)
+        for v in names:
+            if v not in bound:
+                raise UnsafeVariableError(
+                    f"rule '{rule.id}': variable {_display_var(v)} in '{_shown(item)}' inside {agg.op}(...) is not bound "
+                    f"by a positive atom of the aggregate", file=f, line=ln)
+    for t in agg.terms:
+        if isinstance(t, Var) and t.name not in bound:
+            raise UnsafeVariableError(f"rule '{rule.id}': the term {_display_var(t.name)} of {agg.op}(...) does "
+                                      f"not occur in its body", file=f, line=ln)
 
 
 def _assignment_target(item: Comparison, bound: set[str]) -> str | None:
@@ -362,6 +502,12 @@ def substitute_params(e, params: dict[str, Param], variable: set[str] = frozense
     if isinstance(e, BinOp):
         return BinOp(e.op, substitute_params(e.left, params, variable),
                      substitute_params(e.right, params, variable))
+    if isinstance(e, Call):
+        return Call(e.name, tuple(substitute_params(a, params, variable) for a in e.args))
+    if isinstance(e, Aggregate):
+        return Aggregate(e.op, e.terms, tuple(
+            Comparison(i.op, substitute_params(i.left, params, variable), substitute_params(i.right, params, variable))
+            if isinstance(i, Comparison) else i for i in e.body), e.local)
     return e
 
 
@@ -374,6 +520,11 @@ def _param_refs(e) -> set[str]:
         return {e.name}
     if isinstance(e, BinOp):
         return _param_refs(e.left) | _param_refs(e.right)
+    if isinstance(e, Call):
+        return set().union(*(_param_refs(a) for a in e.args))
+    if isinstance(e, Aggregate):
+        return set().union(*(_param_refs(i.left) | _param_refs(i.right) for i in e.body
+                             if isinstance(i, Comparison)))
     return set()
 
 
@@ -458,6 +609,10 @@ def _compile(rules, overrides, params, variants, ordered, sccs, cheap) -> list[C
                 concrete = tuple(Literal(Atom(VALUE + n, (Var(_value_var(n)),))) for n in used) + concrete
             if rid in overrides:
                 concrete = concrete + (Literal(Atom(BLOCKED + rid, r.head.args), negated=True),)
+            if is_computed(r.body):  # evaluated by the kit; the engine reads its answers
+                computed = Atom(COMPUTED + rid, r.head.args)
+                out.append(CompiledRule(computed, concrete, r, "computed"))
+                concrete = (Literal(computed),)
             if rid in exception_ids:
                 fires = Atom(FIRES + rid, r.head.args)
                 out.append(CompiledRule(fires, concrete, r, "fires"))
@@ -475,10 +630,11 @@ def _compile(rules, overrides, params, variants, ordered, sccs, cheap) -> list[C
 
 
 def _dependency_edges(compiled: list[CompiledRule]):
+    """(head, dependency, strict, rule): ``strict`` when the dependency must be complete before
+    the rule is evaluated (read under negation, inside an aggregate, or by a computed rule)."""
     for c in compiled:
-        for item in c.body:
-            if isinstance(item, Literal):
-                yield c.head.pred, item.atom.pred, item.negated, c
+        for lit, inside in body_literals(c.body):
+            yield c.head.pred, lit.atom.pred, lit.negated or inside or c.role == "computed", c
 
 
 def _tarjan(nodes: list[str], edges: dict[str, list[str]]) -> dict[str, int]:
@@ -532,6 +688,8 @@ def _describe(pred: str) -> str:
     owner = internal_owner(pred)
     if owner is None:
         return pred
+    if pred.startswith(COMPUTED):
+        return f"rule '{owner}'"
     return f"exception '{owner}'" if pred.startswith(FIRES) else f"the overrides of '{owner}'"
 
 
@@ -548,6 +706,12 @@ def _check_stratification(compiled: list[CompiledRule], vocab: Vocabulary) -> di
         if negated and comp[head] == comp[dep]:
             cycle = sorted(p for p, s in comp.items() if s == comp[head])
             r = c.origin
+            if c.role == "computed":
+                raise StratificationError(
+                    f"rule '{r.id}': its aggregate or built-in function reads {_describe(dep)}, which depends "
+                    f"back on what the rule concludes (recursion through an aggregate or function: "
+                    f"{', '.join(_describe(p) for p in cycle if internal_owner(p) != r.id)}); a figure computed "
+                    f"from itself has no well-defined value", file=r.file, line=r.line, predicate=r.head.pred)
             raise StratificationError(
                 f"rule '{r.id}': {_describe(head)} depends on 'not {_describe(dep)}', and "
                 f"{_describe(dep)} depends back on {_describe(head)} (recursive cycle through negation: "

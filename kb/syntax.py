@@ -34,10 +34,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import KbSyntaxError
+from .builtins import AGGREGATES, FUNCTIONS, RESERVED
+from .errors import KbSyntaxError, closest
 from .terms import (
-    Atom, BinOp, Comparison, Const, Literal, Param, ParamRef, Quote, Rule, RuleFile,
-    STRING_PREFIX, Var, iso_to_day,
+    Aggregate, Atom, BinOp, Call, Comparison, Const, Literal, Param, ParamRef, Quote, Rule, RuleFile,
+    STRING_PREFIX, Var, aggregate_variables, aggregates_of, all_expr_variables, iso_to_day,
 )
 
 IDENT_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -54,7 +55,7 @@ _TOKEN_RE = re.compile(
   | (?P<string>"(?:[^"\\\n]|\\.)*")
   | (?P<param>\$[a-z][a-z0-9_]*)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>:-|!=|<=|>=|[=<>+\-*(),.])
+  | (?P<op>:-|!=|<=|>=|[=<>+\-*(),.:])
     """,
     re.VERBOSE,
 )
@@ -116,6 +117,7 @@ class _Parser:
         self.file = file
         self.last_line = last_line
         self.anon = 0
+        self.in_aggregate = False
 
     # -- helpers
     def peek(self, ahead: int = 0) -> Token:
@@ -230,6 +232,8 @@ class _Parser:
 
     def primary(self):
         tok = self.peek()
+        if tok.kind == "name" and self.peek(1).kind == "op" and self.peek(1).text == "(":
+            return self.call()
         if self.at_op("("):
             self.next()
             e = self.expr()
@@ -243,13 +247,101 @@ class _Parser:
         self.next()
         return self.constant(tok)
 
+    def _expression_ahead(self) -> bool:
+        """Whether the body item starting with a name is a comparison (``X = b``,
+        ``greatest(A, B) > 0``) rather than an atom: what follows the name, or the parentheses
+        after it, is a comparison or arithmetic operator."""
+        after = self.peek(1)
+        if after.kind == "op" and after.text == "(":
+            depth, j = 0, self.i + 1
+            while j < len(self.toks):
+                t = self.toks[j]
+                if t.kind == "op" and t.text == "(":
+                    depth += 1
+                elif t.kind == "op" and t.text == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            after = self.toks[j + 1] if j + 1 < len(self.toks) else Token("end", "", 0, 0)
+        return after.kind == "op" and (after.text in COMPARISONS or after.text in ("+", "-", "*"))
+
+    def call(self):
+        """A built-in function call ``name(expr, ...)`` or an aggregate ``op(T, ... : body)``."""
+        tok = self.next()
+        if tok.text in AGGREGATES and self._colon_inside():
+            return self.aggregate(tok)
+        if tok.text in AGGREGATES:
+            raise self.error(f"{tok.text}(...) is an aggregate: list the terms, then ':' and the body, "
+                             f"e.g. {tok.text}(A, P : payment(P, A))", tok)
+        if tok.text not in FUNCTIONS:
+            raise KbSyntaxError(
+                f"'{tok.text}(...)' in an expression is not a built-in function (functions: "
+                f"{', '.join(sorted(FUNCTIONS))}; aggregates: {', '.join(AGGREGATES)})",
+                file=self.file, line=tok.line, suggestion=closest(tok.text, RESERVED))
+        self.expect("(")
+        args = [self.expr()]
+        while self.at_op(","):
+            self.next()
+            args.append(self.expr())
+        self.expect(")")
+        arity = len(FUNCTIONS[tok.text].params)
+        if len(args) != arity:
+            raise self.error(f"{tok.text} takes {arity} argument{'s' if arity != 1 else ''}, got {len(args)}", tok)
+        return Call(tok.text, tuple(args))
+
+    def _colon_inside(self) -> bool:
+        """Whether the parentheses that follow hold a ':' at their own level (an aggregate)."""
+        depth, j = 0, self.i
+        while j < len(self.toks):
+            t = self.toks[j]
+            if t.kind == "op" and t.text == "(":
+                depth += 1
+            elif t.kind == "op" and t.text == ")":
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif t.kind == "op" and t.text == ":" and depth == 1:
+                return True
+            j += 1
+        return False
+
+    def aggregate(self, tok: Token) -> Aggregate:
+        if self.in_aggregate:
+            raise self.error(f"an aggregate inside an aggregate ({tok.text}) is not supported: conclude the inner "
+                             f"one in a rule of its own", tok)
+        self.expect("(")
+        terms = []
+        while not self.at_op(":"):
+            t = self.peek()
+            if t.kind not in ("var", "name", "int", "decimal", "date", "string"):
+                found = "end of input" if t.kind == "end" else f"'{t.text}'"
+                raise self.error(f"{tok.text}(...) lists the terms to aggregate, then ':' and the body "
+                                 f"(e.g. {tok.text}(A, P : payment(P, A))), found {found}", t)
+            terms.append(self.term())
+            if not self.at_op(":"):
+                self.expect(",")
+        if not terms:
+            raise self.error(f"{tok.text}(...) needs at least one term before ':'", tok)
+        self.expect(":")
+        self.in_aggregate = True
+        try:
+            body = [self.body_item()]
+            while self.at_op(","):
+                self.next()
+                body.append(self.body_item())
+        finally:
+            self.in_aggregate = False
+        self.expect(")")
+        return Aggregate(tok.text, tuple(terms), tuple(body))
+
     # -- body and statements
     def body_item(self):
         tok = self.peek()
         if tok.kind == "name" and tok.text == "not":
             self.next()
             return Literal(self.atom(), negated=True)
-        if tok.kind == "name" and not (self.peek(1).kind == "op" and self.peek(1).text in COMPARISONS):
+        if tok.kind == "name" and not self._expression_ahead():
             return Literal(self.atom())
         left = self.expr()
         op_tok = self.next()
@@ -294,7 +386,45 @@ class _Parser:
         if self.peek().kind == "end":
             raise self.error(f"statement starting with '{head.pred}' is not terminated by '.'", start)
         self.expect(".")
-        return ("rule", negated, head, tuple(body), start.line)
+        return ("rule", negated, head, with_aggregate_locals(head, tuple(body)), start.line)
+
+
+def with_aggregate_locals(head: Atom, body: tuple) -> tuple:
+    """The body with each aggregate's local variables recorded: those written in it and nowhere
+    else in the rule (they range over its solutions; the others are bound outside)."""
+    if not any(aggregates_of(item) for item in body):
+        return body
+    out = []
+    for index, item in enumerate(body):
+        if not aggregates_of(item):
+            out.append(item)
+            continue
+        elsewhere = set(head.variables())
+        for j, other in enumerate(body):
+            if j == index:
+                continue
+            elsewhere |= set(other.atom.variables()) if isinstance(other, Literal) else \
+                set(all_expr_variables(other.left) + all_expr_variables(other.right))
+        sides = []
+        for side in (item.left, item.right):
+            # the other side of the comparison counts as "elsewhere" for this side's aggregate
+            other_side = item.right if side is item.left else item.left
+            outside = elsewhere | set(all_expr_variables(other_side))
+            sides.append(_localise(side, outside))
+        out.append(Comparison(item.op, *sides))
+    return tuple(out)
+
+
+def _localise(e, outside: set):
+    if isinstance(e, Aggregate):
+        return Aggregate(e.op, e.terms, e.body, frozenset(v for v in aggregate_variables(e) if v not in outside))
+    if isinstance(e, BinOp):
+        return BinOp(e.op, _localise(e.left, outside | set(all_expr_variables(e.right))),
+                     _localise(e.right, outside | set(all_expr_variables(e.left))))
+    if isinstance(e, Call):
+        return Call(e.name, tuple(_localise(a, outside | {v for b in e.args if b is not a
+                                                          for v in all_expr_variables(b)}) for a in e.args))
+    return e
 
 
 def parse_atom(text: str, *, file: str = "<query>", line: int = 1, allow_vars: bool = True) -> Atom:

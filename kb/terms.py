@@ -61,8 +61,35 @@ class BinOp:
         return f"{left} {self.op} {right}"
 
 
+@dataclass(frozen=True)
+class Call:
+    """A call of a built-in function (:mod:`kb.builtins`) in an expression: ``months_started(C, E)``."""
+
+    name: str
+    args: tuple["Expr", ...]
+
+    def __str__(self) -> str:
+        return f"{self.name}({', '.join(str(a) for a in self.args)})"
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """``op(T1, ..., Tn : body)``: ``op`` (sum, count, min, max) over the distinct tuples
+    ``(T1, ..., Tn)`` of the solutions of ``body``; ``sum``, ``min`` and ``max`` take the first
+    term of each tuple. ``local`` holds the variables that occur nowhere else in the rule (they
+    range over the solutions); the others are bound outside and group the aggregate."""
+
+    op: str
+    terms: tuple["Term", ...]
+    body: tuple["BodyItem", ...]
+    local: frozenset = frozenset()
+
+    def __str__(self) -> str:
+        return f"{self.op}({', '.join(str(t) for t in self.terms)} : {', '.join(str(b) for b in self.body)})"
+
+
 Term = Union[Var, Const]
-Expr = Union[Var, Const, ParamRef, BinOp]
+Expr = Union[Var, Const, ParamRef, BinOp, Call, Aggregate]
 
 
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2}
@@ -189,17 +216,115 @@ def _unique(names) -> list[str]:
 
 
 def expr_variables(e: Expr) -> list[str]:
+    """The variables an expression needs bound before it can be evaluated (an aggregate's
+    local variables excluded: it binds them itself)."""
     if isinstance(e, Var):
         return [e.name]
     if isinstance(e, BinOp):
         return _unique(expr_variables(e.left) + expr_variables(e.right))
+    if isinstance(e, Call):
+        return _unique([v for a in e.args for v in expr_variables(a)])
+    if isinstance(e, Aggregate):
+        return [v for v in aggregate_variables(e) if v not in e.local]
     return []
 
 
+def aggregate_variables(agg: Aggregate) -> list[str]:
+    """Every variable written in an aggregate (its terms and its body), local or not."""
+    names = [t.name for t in agg.terms if isinstance(t, Var)]
+    for item in agg.body:
+        if isinstance(item, Literal):
+            names += item.atom.variables()
+        else:
+            names += all_expr_variables(item.left) + all_expr_variables(item.right)
+    return _unique(names)
+
+
+def all_expr_variables(e: Expr) -> list[str]:
+    """Every variable written in an expression, inside aggregates too."""
+    if isinstance(e, Aggregate):
+        return aggregate_variables(e)
+    if isinstance(e, BinOp):
+        return _unique(all_expr_variables(e.left) + all_expr_variables(e.right))
+    if isinstance(e, Call):
+        return _unique([v for a in e.args for v in all_expr_variables(a)])
+    return expr_variables(e)
+
+
+def expr_parts(e: Expr):
+    """The sub-expressions of ``e`` (itself included), depth first, not entering aggregates."""
+    yield e
+    if isinstance(e, BinOp):
+        yield from expr_parts(e.left)
+        yield from expr_parts(e.right)
+    elif isinstance(e, Call):
+        for a in e.args:
+            yield from expr_parts(a)
+
+
+def aggregates_of(item: "BodyItem") -> list[Aggregate]:
+    """The aggregates written in a body item (a comparison's sides)."""
+    if isinstance(item, Comparison):
+        return [p for side in (item.left, item.right) for p in expr_parts(side) if isinstance(p, Aggregate)]
+    return []
+
+
+def is_computed(body: tuple["BodyItem", ...]) -> bool:
+    """Whether a body uses a built-in function or an aggregate: such a rule is evaluated by the
+    kit itself, after everything its body reads is complete, not by the Datalog engine."""
+    return any(isinstance(p, (Call, Aggregate)) for item in body if isinstance(item, Comparison)
+               for side in (item.left, item.right) for p in expr_parts(side))
+
+
+def body_literals(body) -> list[tuple[Literal, bool]]:
+    """Every literal a body reads, with whether it is read inside an aggregate (such a
+    dependency, like a negation, must be complete first)."""
+    out = []
+    for item in body:
+        if isinstance(item, Literal):
+            out.append((item, False))
+        for agg in aggregates_of(item):
+            out += [(lit, True) for lit, _ in body_literals(agg.body)]
+    return out
+
+
 def item_variables(item: BodyItem) -> list[str]:
+    """The variables a body item needs bound (or binds): an aggregate's local ones excluded."""
     if isinstance(item, Literal):
         return item.atom.variables()
     return _unique(expr_variables(item.left) + expr_variables(item.right))
+
+
+_CONST_KINDS = {"int": "integer", "date": "date", "amount": "amount", "decimal": "amount"}
+
+
+def expr_kind(e, kinds: dict[str, str]) -> str | None:
+    """The kind of value an integer expression stands for, so that it is printed as what it is:
+    a date plus or minus days is a date, the difference of two dates a number of days, amounts
+    added or scaled stay amounts; a built-in function or an aggregate has the kind it returns;
+    anything else is a plain number (None: unknown). ``kinds`` maps variables to their kinds."""
+    from .builtins import FUNCTIONS
+
+    if isinstance(e, Var):
+        return kinds.get(e.name)
+    if isinstance(e, Const):
+        return _CONST_KINDS.get(e.kind)
+    if isinstance(e, ParamRef):
+        return "integer"
+    if isinstance(e, Call):
+        return FUNCTIONS[e.name].result_kind([expr_kind(a, kinds) for a in e.args])
+    if isinstance(e, Aggregate):
+        return "integer" if e.op == "count" else expr_kind(e.terms[0], kinds)
+    if isinstance(e, BinOp):
+        left, right = expr_kind(e.left, kinds), expr_kind(e.right, kinds)
+        if e.op == "-" and left == right == "date":
+            return "integer"
+        if e.op in "+-" and "date" in (left, right):
+            return "date"
+        if "amount" in (left, right) and "date" not in (left, right):
+            return "amount"
+        return "integer" if left or right else None
+    return None
 
 
 # --- values -------------------------------------------------------------

@@ -234,6 +234,7 @@ def load_vocabulary(path: Path, display=str) -> Vocabulary:
                               "the vocabulary", error=VocabularyError)
         roots.append(top)
     vocab = Vocabulary(file=display(path))
+    per_area = path.is_dir()  # a folder holds one file per area, named as the area
     for top in roots:
         if "areas" in top:
             for area, node in top["areas"].mapping("areas", VocabularyError).items():
@@ -278,7 +279,12 @@ def load_vocabulary(path: Path, display=str) -> Vocabulary:
                     raise node.fail(f"predicate name '{name}' must be a lowercase identifier", VocabularyError)
                 if vocab.predicate(name) is not None:
                     raise node.fail(f"predicate '{name}' is declared twice", VocabularyError)
-                pools[key][name] = _load_predicate(name, node, role, vocab)
+                decl = _load_predicate(name, node, role, vocab)
+                if per_area and Path(node.file).stem != decl.area:
+                    raise node.fail(f"predicate '{name}' of area '{decl.area}' is declared in "
+                                    f"{Path(node.file).name}: declare it in {decl.area}.yaml (one file per area)",
+                                    VocabularyError)
+                pools[key][name] = decl
     return vocab
 
 

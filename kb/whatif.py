@@ -19,7 +19,7 @@ from .errors import ScenarioError
 from .knowledge import atom_key
 from .program import internal_owner
 from .scenario import Scenario
-from .terms import Atom, Const, Literal, Var, render_value
+from .terms import Atom, Const, Literal, Var, body_literals, render_value
 from .vocabulary import INTERPRETATION
 
 
@@ -189,10 +189,8 @@ def apply_changes(kb, scenario: Scenario, changes: Iterable[Change]) -> Scenario
 def _reads(kb) -> dict[str, set[str]]:
     uses: dict[str, set[str]] = {}
     for rule in kb.program.all_rules():
-        for item in rule.body:
-            atom = getattr(item, "atom", None)
-            if atom is not None:
-                uses.setdefault(rule.head.pred, set()).add(atom.pred)
+        for item, _ in body_literals(rule.body):
+            uses.setdefault(rule.head.pred, set()).add(item.atom.pred)
     return uses
 
 
@@ -248,9 +246,7 @@ def input_patterns(kb, conclusion: Union[str, Atom], interpretations: Iterable[s
             binding = _match_head(rule.head.args, values)
             if binding is None or (adopted is not None and not _reading_fits(rule.body, adopted)):
                 continue
-            for item in rule.body:
-                if not isinstance(item, Literal):
-                    continue
+            for item, _ in body_literals(rule.body):
                 body = (item.atom.pred, tuple(
                     t.value if isinstance(t, Const) else binding.get(t.name) if isinstance(t, Var) else None
                     for t in item.atom.args))
@@ -322,7 +318,7 @@ def _id_roles(kb):
 
         for rule in kb.program.compiled:
             first: dict[str, tuple] = {}
-            for atom in [rule.head] + [item.atom for item in rule.body if isinstance(item, Literal)]:
+            for atom in [rule.head] + [item.atom for item, inside in body_literals(rule.body) if not inside]:
                 for i, term in enumerate(atom.args):
                     if isinstance(term, Var) and not term.name.startswith("_"):
                         a, b = find(first.setdefault(term.name, (atom.pred, i))), find((atom.pred, i))
@@ -490,9 +486,8 @@ def _parents(kb) -> dict[str, frozenset]:
     if kb not in _PARENTS:
         out: dict[str, set] = {}
         for rule in kb.program.compiled:
-            for item in rule.body:
-                if isinstance(item, Literal):
-                    out.setdefault(item.atom.pred, set()).add(rule.head.pred)
+            for item, _ in body_literals(rule.body):
+                out.setdefault(item.atom.pred, set()).add(rule.head.pred)
         _PARENTS[kb] = {p: frozenset(s) for p, s in out.items()}
     return _PARENTS[kb]
 

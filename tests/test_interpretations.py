@@ -45,7 +45,9 @@ inputs:
   paint:
     args: {n: id, c: colour}
     doc: Painted.
-    area: graph
+    area: painting
+areas:
+  painting: Painting
 """
 
 RULES = """
@@ -68,8 +70,8 @@ def build(tmp_path, common=COMMON, extra=EXTRA, rules=RULES, coverage=None):
     (root / "vocabulary").mkdir(parents=True)
     (root / "rules").mkdir()
     (root / "terms.md").write_text(SMALL_TEXT, encoding="utf-8")
-    (root / "vocabulary" / "common.yaml").write_text(textwrap.dedent(common), encoding="utf-8")
-    (root / "vocabulary" / "extra.yaml").write_text(textwrap.dedent(extra), encoding="utf-8")
+    (root / "vocabulary" / "graph.yaml").write_text(textwrap.dedent(common), encoding="utf-8")
+    (root / "vocabulary" / "painting.yaml").write_text(textwrap.dedent(extra), encoding="utf-8")
     (root / "rules" / "graph.dl").write_text(rules, encoding="utf-8")
     manifest = "name: small\ntitle: Small\ntext: terms.md\nvocabulary: vocabulary\nrules: rules\n"
     if coverage is not None:
@@ -118,15 +120,24 @@ def test_an_interpretation_no_rule_consults_is_an_error(tmp_path):
     rules = RULES.split("@rule flag_painted")[0].replace("not interpretation(strict)", "node(N)")
     with pytest.raises(kb.KbError) as info:
         build(tmp_path, rules=rules)
-    assert "common.yaml:" in str(info.value)
+    assert "graph.yaml:" in str(info.value)
     assert "interpretation 'strict' is consulted by no rule: switching it on would change nothing" in str(info.value)
+
+
+def test_a_predicate_outside_the_file_of_its_area_is_an_error(tmp_path):
+    extra = EXTRA.replace("area: painting", "area: graph")
+    with pytest.raises(kb.KbError) as info:
+        build(tmp_path, extra=extra)
+    assert str(info.value).endswith(
+        "painting.yaml:9: vocabulary error: predicate 'paint' of area 'graph' is declared in painting.yaml: "
+        "declare it in graph.yaml (one file per area)")
 
 
 def test_an_enumeration_value_declared_twice_is_an_error(tmp_path):
     extra = EXTRA.replace("blue: blue", "red: red again")
     with pytest.raises(kb.KbError) as info:
         build(tmp_path, extra=extra)
-    assert "extra.yaml:6: vocabulary error: enumeration 'colour' declares 'red' again" in str(info.value)
+    assert "painting.yaml:6: vocabulary error: enumeration 'colour' declares 'red' again" in str(info.value)
 
 
 def test_coverage_folder_merges_and_rejects_duplicates(tmp_path):
