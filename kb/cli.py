@@ -23,55 +23,78 @@ def _kb(args) -> KnowledgeBase:
 def cmd_ask(args) -> int:
     kb = _kb(args)
     result = kb.evaluate(kb.load_scenario(args.scenario))
-    if args.query is not None:
-        answers = result.ask(args.query)
-        matches = result.matching(args.query)
-        if args.json:
-            payload = {"scenario": result.scenario.name, "query": args.query, "answers": answers}
-            if args.explain:
-                payload["explanations"] = [result.explain(m).to_json() for m in matches]
-                if not matches:
-                    payload["why_not"] = result.why_not(args.query).to_json()
-            print(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
-            return 0
-        print(f"{args.query}: {_answers_text(answers)}")
-        if args.explain:
-            for m in matches:
-                print()
-                print(result.explain(m).to_text())
-            if not matches:
-                print()
-                print(result.why_not(args.query).to_text())
-        return 0
+    if args.query:
+        return _print_answers(result, [result.answer(q) for q in args.query], args)
     conclusions = result.conclusions
+    open_rows = result.open_conclusions
     if args.json:
         payload = {"scenario": result.scenario.name, "conclusions": [c.text for c in conclusions],
                    "standing": [c.text for c in result.standing]}
+        if result.scenario.unknown:
+            payload["in_question"] = result.in_question
+            payload["open"] = [r.to_json() for r in open_rows]
         if args.explain:
             payload["explanations"] = [result.explain(c).to_json() for c in conclusions]
+            if open_rows:
+                payload["open_explanations"] = [result.explain(r.conclusion).to_json() for r in open_rows]
         print(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
         return 0
     print(f"scenario: {result.scenario.name}")
+    if result.scenario.unknown:
+        print(f"facts in question ({len(result.in_question)}):")
+        for text in result.in_question:
+            print(f"  {text}")
     specific, standing = result.specific, result.standing
     print(f"conclusions from the facts ({len(specific)}):")
     for c in specific:
         print(f"  {c.text}")
+    if result.scenario.unknown:
+        print(f"open conclusions, which depend on the facts in question ({len(open_rows)}):")
+        for row in open_rows:
+            print(f"  {row.text}")
+            for condition in row.holds_if:
+                print(f"    holds if {condition}")
+            for condition in row.fails_if:
+                print(f"    does not hold if {condition}")
     print(f"standing conclusions, which hold without any fact ({len(standing)}):")
     for c in standing:
         print(f"  {c.text}")
     if args.explain:
-        for c in conclusions:
+        for c in conclusions + [r.conclusion for r in open_rows]:
             print()
             print(result.explain(c).to_text())
     return 0
 
 
-def _answers_text(answers: list[dict]) -> str:
-    if not answers:
-        return "no"
-    if answers == [{}]:
-        return "yes"
-    return "; ".join(", ".join(f"{k} = {v}" for k, v in a.items()) for a in answers)
+def _print_answers(result, answers, args) -> int:
+    """Each question's three-valued answer, with its explanations when asked (each answer that
+    holds or is open explained; a question with no answer gets its why-not)."""
+    def explanations(answer):
+        if answer.value == "no":
+            return [result.why_not(answer.query)], True
+        return [result.explain(r.conclusion) for r in answer.rows], False
+
+    if args.json:
+        out = []
+        for answer in answers:
+            item = answer.to_json()
+            if args.explain:
+                found, why_not = explanations(answer)
+                item["why_not" if why_not else "explanations"] = found[0].to_json() if why_not \
+                    else [e.to_json() for e in found]
+            out.append(item)
+        print(json.dumps({"scenario": result.scenario.name, "answers": out}, indent=2, sort_keys=True,
+                         ensure_ascii=False))
+        return 0
+    for i, answer in enumerate(answers):
+        if i and args.explain:
+            print()
+        print(answer.to_text())
+        if args.explain:
+            for e in explanations(answer)[0]:
+                print()
+                print(e.to_text())
+    return 0
 
 
 def cmd_test(args) -> int:
@@ -183,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", help="evaluate a scenario: all conclusions, or the answers to --query")
     ask.add_argument("scenario")
-    ask.add_argument("--query", help="a pattern such as 'liable(jd_cloud, B)'")
+    ask.add_argument("--query", action="append",
+                     help="a question such as 'liable(jd_cloud, B)' (repeat for several): yes, no or open")
     ask.add_argument("--explain", action="store_true", help="explain each answer (why / why not)")
     ask.add_argument("--json", action="store_true", help="print JSON")
     ask.set_defaults(func=cmd_ask)

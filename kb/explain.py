@@ -120,23 +120,26 @@ class Explanation(_Renderable):
     holds: bool
     root: Step | None
     clauses: ClauseTree = field(repr=False, default=None)
+    note: str = ""  # e.g. that it holds whatever the facts in question
 
     def clause_ids(self) -> list[str]:
         """Every clause the derivation cites, in document order."""
         ids = self.root.clause_ids() if self.root else set()
-        order = {cid: i for i, cid in enumerate(self.clauses.ids())}
-        return sorted(ids, key=lambda c: order.get(c, len(order)))
+        return _in_document_order(ids, self.clauses)
 
     def to_json(self) -> dict:
-        return {"conclusion": self.conclusion, "holds": self.holds,
-                "derivation": self.root.to_json() if self.root else None,
-                "clauses": [{"id": c, "text": self.clauses[c].text or self.clauses.full_text(c)}
-                            for c in self.clause_ids()]}
+        out = {"conclusion": self.conclusion, "holds": self.holds,
+               "derivation": self.root.to_json() if self.root else None,
+               "clauses": [{"id": c, "text": self.clauses[c].text or self.clauses.full_text(c)}
+                           for c in self.clause_ids()]}
+        if self.note:
+            out["note"] = self.note
+        return out
 
     def to_text(self) -> str:
         if not self.holds or self.root is None:
             return f"{self.conclusion} does not hold (ask why_not for the reasons)."
-        lines = [f"{self.conclusion} holds."]
+        lines = [f"{self.conclusion} holds.{' ' + self.note if self.note else ''}"]
         _step_text(self.root, lines, "  ")
         lines.append("Clauses relied on:")
         for cid in self.clause_ids():
@@ -146,11 +149,57 @@ class Explanation(_Renderable):
     def to_html(self) -> str:
         if not self.holds or self.root is None:
             return f"<div class='kb-explanation'><b>{_h(self.conclusion)}</b> does not hold.</div>"
-        parts = [f"<div class='kb-explanation'><p><b>{_h(self.conclusion)}</b> holds.</p>",
+        parts = [f"<div class='kb-explanation'><p><b>{_h(self.conclusion)}</b> holds."
+                 f"{' ' + _h(self.note) if self.note else ''}</p>",
                  _step_html(self.root), "<p>Clauses relied on:</p><ul>"]
         for cid in self.clause_ids():
             parts.append(f"<li><b>{_h(cid)}</b> {_h(_clause_text(self.clauses, cid))}</li>")
         parts.append("</ul></div>")
+        return "".join(parts)
+
+
+def _in_document_order(ids, clauses: ClauseTree) -> list[str]:
+    order = {cid: i for i, cid in enumerate(clauses.ids())}
+    return sorted(ids, key=lambda c: order.get(c, len(order)))
+
+
+@dataclass(repr=False)
+class OpenExplanation(_Renderable):
+    """Why a conclusion is open: for each smallest set of facts in question under which it
+    holds, its derivation in that case; for each under which it does not, why not."""
+
+    conclusion: str
+    cases: list  # (condition, Explanation or WhyNot), the conditions under which it holds first
+    clauses: ClauseTree = field(repr=False, default=None)
+    holds: bool = False  # not in every case
+
+    def clause_ids(self) -> list[str]:
+        ids: set[str] = set()
+        for _, inner in self.cases:
+            ids |= set(inner.clause_ids())
+        return _in_document_order(ids, self.clauses)
+
+    def to_json(self) -> dict:
+        return {"conclusion": self.conclusion, "value": "open",
+                "cases": [{"condition": c.to_json(), "holds": inner.holds, "explanation": inner.to_json()}
+                          for c, inner in self.cases]}
+
+    def to_text(self) -> str:
+        lines = [f"{self.conclusion} is open: it holds in some cases of the facts in question and not in others."]
+        for condition, inner in self.cases:
+            outcome = "it holds" if inner.holds else "it does not hold"
+            lines.append(f"If {condition}, {outcome}:")
+            lines += ["  " + line for line in inner.to_text().splitlines()]
+        return "\n".join(lines)
+
+    def to_html(self) -> str:
+        parts = [f"<div class='kb-explanation kb-open'><p><b>{_h(self.conclusion)}</b> is <b>open</b>: it holds in "
+                 f"some cases of the facts in question and not in others.</p>"]
+        for condition, inner in self.cases:
+            outcome = "it holds" if inner.holds else "it does not hold"
+            parts.append(f"<details open><summary>If {_h(str(condition))}, {outcome}</summary>{inner.to_html()}"
+                         f"</details>")
+        parts.append("</div>")
         return "".join(parts)
 
 
@@ -213,13 +262,29 @@ class WhyNot(_Renderable):
 class Explainer:
     """Builds explanations against one evaluated model."""
 
-    def __init__(self, program: Program, view: ModelView, clauses: ClauseTree, fact_lines: dict):
+    def __init__(self, program: Program, view: ModelView, clauses: ClauseTree, fact_lines: dict,
+                 scenario=None, established: frozenset = frozenset()):
         self.program = program
         self.vocab: Vocabulary = program.vocabulary
         self.view = view
         self.clauses = clauses
         self.fact_lines = fact_lines
+        self.scenario = scenario  # for the facts it denies and the facts in question
+        self.established = established  # the facts in question established in the case explained
         self._proofs: dict[tuple, Step] = {}
+
+    def input_status(self, pred: str, args: tuple | None) -> str:
+        """How the scenario stands on an input fact that is not established: denied (with the
+        line), in question, or simply not stated ("")."""
+        if self.scenario is None or args is None:
+            return ""
+        key = (pred, args)
+        denial = self.scenario.denial_of(key)
+        if denial is not None:
+            return f"denied in the scenario{f' (line {denial.line})' if denial.line else ''}"
+        if self.scenario.is_unknown(key):
+            return "in question, not established in this case"
+        return ""
 
     def render(self, pred: str, args: tuple) -> str:
         return self.vocab.render(pred, args)
@@ -240,6 +305,8 @@ class Explainer:
                 return None
             line = self.fact_lines.get(key)
             where = f"fact of the scenario (line {line})" if line else "fact of the scenario"
+            if key in self.established:
+                where = "in question, established in this case"
             step = Step(self.render(pred, args), "fact", conditions=[where])
             self._proofs[key] = step
             return step
@@ -406,7 +473,9 @@ class Explainer:
         if isinstance(item, Literal):
             if item.atom.pred == "interpretation":
                 return f"the interpretation {item.atom.args[0]} is not switched on"
-            return f"not {self.show_atom(item.atom, subst)}: no such fact or conclusion"
+            status = self.input_status(item.atom.pred, ground(item.atom, subst)) \
+                if item.atom.pred in self.vocab.inputs else ""
+            return f"not {self.show_atom(item.atom, subst)}: {status or 'no such fact or conclusion'}"
         kinds = self._var_kinds(rule)
         value = self._comparison_value(item, subst, kinds)
         return f"{item} holds: {value}"
@@ -453,9 +522,22 @@ class Explainer:
             if item.negated:
                 return f"not {shown} fails: {shown} holds"
             if item.atom.pred in self.vocab.inputs:
-                return f"{shown} is not a fact of the scenario"
+                status = self.input_status(item.atom.pred, ground(item.atom, subst))
+                if not status and self.scenario is not None:
+                    status = self._pattern_status(item.atom, subst)
+                return f"{shown} is {status}" if status else f"{shown} is not a fact of the scenario"
             return f"{shown} does not hold"
         return f"{item} is false: {self._comparison_value(item, subst, self._var_kinds(rule))}"
+
+    def _pattern_status(self, atom: Atom, subst: Subst) -> str:
+        """For an input atom with unbound arguments: whether the scenario denies every fact it
+        could match (``migration_notice(m1, _)``)."""
+        values = tuple(subst.get(a.name) if isinstance(a, Var) else a.value for a in atom.args)
+        for denial in self.scenario.denied:
+            if denial.atom.pred == atom.pred and all(
+                    isinstance(d, Var) or (v is not None and d.value == v) for d, v in zip(denial.atom.args, values)):
+                return f"denied in the scenario{f' (line {denial.line})' if denial.line else ''}"
+        return ""
 
     # -- why not
     def why_not(self, pattern: Atom, depth: int = 0, seen: frozenset = frozenset()) -> WhyNot:
@@ -467,7 +549,8 @@ class Explainer:
         if answers:
             return WhyNot(question, True, answers, [], "it holds", self.clauses)
         if pattern.pred in self.vocab.inputs:
-            note = "it is an input: no such fact in the scenario"
+            status = self.input_status(pattern.pred, tuple(_pattern_values(pattern))) if pattern.is_ground() else ""
+            note = f"it is an input: {status}" if status else "it is an input: no such fact in the scenario"
             return WhyNot(question, False, [], [], note, self.clauses)
         seen = seen | {question}
         reasons = []

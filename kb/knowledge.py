@@ -21,8 +21,9 @@ from typing import Union
 
 from .clauses import Clause, ClauseTree, parse_agreement
 from .engine import Engine
+from .answers import Answer, AnswerRow, Condition, check_in_question, minimal_conditions, three_valued
 from .errors import CitationError, KbError, ScenarioError, UnknownClauseError, VocabularyError, closest
-from .explain import Explainer, Explanation, WhyNot
+from .explain import Explainer, Explanation, OpenExplanation, WhyNot
 from .matching import ModelView, unify
 from .program import Program, build_program
 from .scenario import Scenario, build_scenario, load_scenario
@@ -95,9 +96,10 @@ class KnowledgeBase:
         return self.clauses[clause_id]
 
     # -- scenarios
-    def scenario(self, facts: list, name: str = "scenario") -> Scenario:
-        """A scenario from fact strings such as ``"event_kind(quake, earthquake)"``."""
-        return build_scenario(list(facts), self.vocabulary, name=name)
+    def scenario(self, facts: list, name: str = "scenario", *, denied: list = (), unknown: list = ()) -> Scenario:
+        """A scenario from fact strings such as ``"event(quake, earthquake)"``, with the facts it
+        denies (``"migration_notice(m1, _)"``) and the facts in question."""
+        return build_scenario(facts, self.vocabulary, name=name, denied=denied, unknown=unknown)
 
     def load_scenario(self, path: Union[str, Path]) -> Scenario:
         path = Path(path)
@@ -113,24 +115,33 @@ class KnowledgeBase:
 
     def vary(self, scenario: Scenario, add: list = (), remove: list = (), *, name: str | None = None) -> Scenario:
         """A copy of ``scenario`` with the facts ``add`` added and ``remove`` removed (fact strings in
-        the scenario vocabulary, ``interpretation(name)`` included). Removing a fact the scenario does
-        not have, or adding one it already has, is a ScenarioError: a what-if should change something."""
+        the scenario vocabulary, ``interpretation(name)`` included). Adding a fact in question
+        establishes it; removing one leaves it unmentioned (false). Removing a fact the scenario
+        does not have, adding one it already has, or adding one it denies, is a ScenarioError: a
+        what-if should change something, and a denied fact is not to be proposed."""
         if isinstance(add, str) or isinstance(remove, str):
             raise ScenarioError("give the facts to add or remove as a list of strings")
         current = {f.key: f.atom for f in scenario.facts}
+        in_question = {f.key: f.atom for f in scenario.unknown}
+        render = self.vocabulary.render
         gone = build_scenario(list(remove), self.vocabulary, name=name or scenario.name, file="<remove>")
         for fact in gone.facts:
-            if fact.key not in current:
-                raise ScenarioError(f"cannot remove {self.vocabulary.render(*fact.key)}: the scenario does not "
-                                    f"have it", file="<remove>")
-            del current[fact.key]
+            if fact.key in current:
+                del current[fact.key]
+            elif fact.key in in_question:
+                del in_question[fact.key]
+            else:
+                raise ScenarioError(f"cannot remove {render(*fact.key)}: the scenario does not have it",
+                                    file="<remove>")
         new = build_scenario(list(add), self.vocabulary, name=name or scenario.name, file="<add>")
         for fact in new.facts:
             if fact.key in current:
-                raise ScenarioError(f"cannot add {self.vocabulary.render(*fact.key)}: the scenario already "
-                                    f"has it", file="<add>")
+                raise ScenarioError(f"cannot add {render(*fact.key)}: the scenario already has it", file="<add>")
+            if scenario.denial_of(fact.key) is not None:
+                raise ScenarioError(f"cannot add {render(*fact.key)}: the scenario denies it", file="<add>")
+            in_question.pop(fact.key, None)
             current[fact.key] = fact.atom
-        return scenario.with_facts(list(current.values()), name=name)
+        return scenario.with_facts(list(current.values()), name=name, unknown=list(in_question.values()))
 
     def scenario_files(self) -> list[Path]:
         if self.scenarios_dir is None or not self.scenarios_dir.exists():
@@ -145,8 +156,13 @@ class KnowledgeBase:
         elif isinstance(scenario, list):
             scenario = self.scenario(scenario)
         facts = [f.key for f in scenario.facts]
-        model = self.engine.evaluate(facts)
+        model = self.engine.evaluate(facts)  # the facts in question, if any, taken as not established
         return Evaluation(self, scenario, model)
+
+    def answer(self, scenario: Union[Scenario, list, str, Path], question: Union[str, Atom]) -> "Answer":
+        """The three-valued answer (yes, no or open) to a question in a scenario: see
+        :meth:`Evaluation.answer`."""
+        return self.evaluate(scenario).answer(question)
 
     def holds_in(self, scenario: Scenario, conclusion: Union[str, Atom]) -> bool:
         """Whether the ground ``conclusion`` holds in the scenario, deriving only what it
@@ -204,22 +220,70 @@ class Evaluation:
     def __init__(self, kb: KnowledgeBase, scenario: Scenario, model: dict[str, frozenset]):
         self.kb = kb
         self.scenario = scenario
-        self.model = model
+        self.model = model  # with facts in question: the case where none of them is established
         self.view = ModelView(model, kb.program)
         self._explainer: Explainer | None = None
+        self._worlds: list | None = None  # every case of the facts in question: [(true keys, model)]
+        self._origin = scenario
 
     def __repr__(self) -> str:
         return f"<Evaluation of {self.scenario.name!r}: {len(self.conclusions)} conclusions>"
 
-    @property
-    def conclusions(self) -> list[Conclusion]:
-        """Every derived conclusion (declared conclusion predicates only), sorted."""
+    def _conclusions_of(self, model) -> list[Conclusion]:
         out = []
         vocab = self.kb.vocabulary
         for pred in vocab.conclusions:
-            for args in self.model.get(pred, ()):
+            for args in model.get(pred, ()):
                 out.append(Conclusion(atom_sort_key(pred, args), pred, args, vocab.render(pred, args)))
-        return sorted(out)
+        return out
+
+    @property
+    def in_question(self) -> list[str]:
+        """The facts in question, as written, sorted."""
+        return sorted(self.kb.vocabulary.render(*k) for k in self.scenario.unknown_keys())
+
+    def worlds(self) -> list[tuple[frozenset, dict]]:
+        """Every case of the facts in question: (the facts in question established in it, its
+        model), the case where none is established first. A scenario without facts in question
+        has one. More than 8 facts in question is a ScenarioError."""
+        if self._worlds is None:
+            keys = sorted(self.scenario.unknown_keys(), key=lambda k: self.kb.vocabulary.render(*k))
+            check_in_question(len(keys), "all the conclusions of this scenario")
+            facts = [f.key for f in self.scenario.facts]
+            worlds = []
+            for mask in range(1 << len(keys)):
+                chosen = [k for i, k in enumerate(keys) if mask >> i & 1]
+                model = self.model if mask == 0 else self.kb.engine.evaluate(facts + chosen)
+                worlds.append((frozenset(chosen), model))
+            self._worlds = worlds
+        return self._worlds
+
+    @property
+    def conclusions(self) -> list[Conclusion]:
+        """Every conclusion that holds (in every case of the facts in question), sorted."""
+        found = self._conclusions_of(self.model)
+        if self.scenario.unknown:
+            others = [set(self._conclusions_of(model)) for _, model in self.worlds()[1:]]
+            found = [c for c in found if all(c in other for other in others)]
+        return sorted(found)
+
+    @property
+    def open_conclusions(self) -> list[AnswerRow]:
+        """The conclusions that hold in some cases of the facts in question and not in others, each
+        with the smallest sets of facts in question that decide it; sorted. Empty without facts in
+        question."""
+        if not self.scenario.unknown:
+            return []
+        worlds = self.worlds()  # case k establishes fact i of in_question when bit i of k is set
+        facts = self.in_question
+        certain = set(self.conclusions)
+        seen = sorted({c for _, model in worlds for c in self._conclusions_of(model)} - certain)
+        rows = []
+        for c in seen:
+            truth = [c.args in model.get(c.pred, ()) for _, model in worlds]
+            rows.append(AnswerRow(c, {}, "open", minimal_conditions(facts, truth, True),
+                                  minimal_conditions(facts, truth, False)))
+        return rows
 
     @property
     def specific(self) -> list[Conclusion]:
@@ -237,7 +301,79 @@ class Evaluation:
         return "\n".join(c.text for c in self.conclusions)
 
     def holds(self, pattern: Union[str, Atom]) -> bool:
+        """Whether the pattern has an answer in every case of the facts in question."""
+        if self.scenario.unknown:
+            return self.answer(pattern).value == "yes"
         return bool(self.matching(pattern))
+
+    def answer(self, pattern: Union[str, Atom]) -> Answer:
+        """The three-valued answer to a question: yes (it holds in every case of the facts in
+        question), no (in none) or open (in some: with the smallest sets of facts in question
+        under which it holds, and under which it does not). Only the facts in question the
+        question can depend on are varied (at most 8; more is a ScenarioError), and only what it
+        depends on is derived."""
+        atom = self.kb.parse_pattern(pattern)
+        question = str(atom) if isinstance(pattern, Atom) else " ".join(pattern.split())
+        facts, worlds = self._worlds_for(atom)
+        decl = self.kb.vocabulary.predicate(atom.pred)
+        truths: dict[tuple, list[bool]] = {}
+        exists = []
+        for i, model in enumerate(worlds):
+            rows = self._rows(atom, model)
+            exists.append(bool(rows))
+            for row in rows:
+                truths.setdefault(row, [False] * len(worlds))[i] = True
+        rows = []
+        for row in sorted(truths, key=lambda r: atom_sort_key(atom.pred, r)):
+            truth = truths[row]
+            value = three_valued(truth)
+            s = unify(atom.args, row, {})
+            bindings = {term.name: render_value(s[term.name], spec.type.kind)
+                        for term, spec in zip(atom.args, decl.args)
+                        if isinstance(term, Var) and not term.name.startswith("_")}
+            conclusion = Conclusion(atom_sort_key(atom.pred, row), atom.pred, row,
+                                    self.kb.vocabulary.render(atom.pred, row))
+            holds_if = minimal_conditions(facts, truth, True) if value == "open" else []
+            fails_if = minimal_conditions(facts, truth, False) if value == "open" else []
+            rows.append(AnswerRow(conclusion, bindings, value, holds_if, fails_if))
+        value = three_valued(exists)
+        holds_if = minimal_conditions(facts, exists, True) if value == "open" else []
+        fails_if = minimal_conditions(facts, exists, False) if value == "open" else []
+        return Answer(question, value, rows, holds_if, fails_if, facts)
+
+    def _rows(self, atom: Atom, model) -> list[tuple]:
+        return [row for row in model.get(atom.pred, ()) if len(row) == atom.arity
+                and unify(atom.args, row, {}) is not None]
+
+    def _worlds_for(self, atom: Atom) -> tuple[list[str], list[dict]]:
+        """The facts in question ``atom`` can depend on (as written, sorted), and the model of every
+        case of them (fact i established in case k when bit i of k is set)."""
+        vocab = self.kb.vocabulary
+        unknown = self.scenario.unknown_keys()
+        if not unknown:
+            return [], [self.model]
+        if atom.pred in vocab.inputs:
+            relevant = [k for k in unknown if k[0] == atom.pred]
+        else:
+            from .whatif import input_patterns
+
+            patterns = [p for p in input_patterns(self.kb, atom, self.scenario.interpretations)]
+            relevant = [k for k in unknown if any(p[0] == k[0] and all(v is None or v == x for v, x in zip(p[1], k[1]))
+                                                  for p in patterns)]
+        relevant = sorted(relevant, key=lambda k: vocab.render(*k))
+        facts = [vocab.render(*k) for k in relevant]
+        check_in_question(len(relevant), str(atom))
+        stated = [f.key for f in self.scenario.facts]
+        models = []
+        for mask in range(1 << len(relevant)):
+            chosen = [k for i, k in enumerate(relevant) if mask >> i & 1]
+            if atom.pred in vocab.inputs:
+                models.append({atom.pred: frozenset(args for pred, args in stated + chosen if pred == atom.pred)})
+            elif mask == 0:
+                models.append(self.model)
+            else:
+                models.append(self.kb.engine.evaluate(stated + chosen, only=[atom.pred]))
+        return facts, models
 
     def matching(self, pattern: Union[str, Atom]) -> list[Conclusion]:
         """The atoms of the model (facts included) that match the pattern, sorted."""
@@ -272,19 +408,63 @@ class Evaluation:
     def explainer(self) -> Explainer:
         if self._explainer is None:
             lines = {f.key: f.line for f in self.scenario.facts if f.line}
-            self._explainer = Explainer(self.kb.program, self.view, self.kb.clauses, lines)
+            lines.update({f.key: f.line for f in self._origin.unknown if f.line})
+            self._explainer = Explainer(self.kb.program, self.view, self.kb.clauses, lines, self._origin,
+                                        self._established)
         return self._explainer
 
-    def explain(self, conclusion: Union[str, Atom, Conclusion]) -> Explanation:
-        """The derivation of a ground conclusion (an Explanation with holds=False if it does not hold)."""
-        atom = self._ground(conclusion)
-        return self.explainer.explain(atom)
+    _established: frozenset = frozenset()  # in a case: the facts in question it establishes
 
-    def why_not(self, pattern: Union[str, Atom]) -> WhyNot:
+    def case(self, condition: Condition) -> "Evaluation":
+        """The case of the facts in question where those ``condition`` establishes hold and the
+        others do not: an evaluation without facts in question, whose explanations mark them."""
+        render = self.kb.vocabulary.render
+        by_text = {render(*f.key): f for f in self.scenario.unknown}
+        unknown_texts = {t for t, _ in condition.literals} - set(by_text)
+        if unknown_texts:
+            raise ScenarioError(f"{sorted(unknown_texts)[0]} is not a fact in question of this scenario")
+        chosen = [by_text[t] for t, on in condition.literals if on]
+        stated = [f.atom for f in self.scenario.facts] + [f.atom for f in chosen]
+        scenario = self.scenario.with_facts(stated, unknown=[])
+        result = Evaluation(self.kb, scenario, self.kb.engine.evaluate([f.key for f in scenario.facts]))
+        result._origin = self.scenario
+        result._established = frozenset(f.key for f in chosen)
+        return result
+
+    def explain(self, conclusion: Union[str, Atom, Conclusion]) -> Union[Explanation, OpenExplanation]:
+        """The derivation of a ground conclusion (an Explanation with holds=False if it does not
+        hold). With facts in question: a conclusion that holds in every case is explained in the
+        case where none of them is established; an open one gets an :class:`OpenExplanation`, its
+        derivation under each smallest set of facts that makes it hold, and why not under each
+        that makes it fail."""
+        atom = self._ground(conclusion)
+        if not self.scenario.unknown:
+            return self.explainer.explain(atom)
+        answer = self.answer(atom)
+        if answer.value == "open":
+            return self._open_explanation(atom, answer)
+        explanation = self.explainer.explain(atom)
+        if answer.value == "yes":
+            n = len(self.scenario.unknown)
+            explanation.note = f"It holds whatever the {n} fact{'s' if n != 1 else ''} in question turn out to be."
+        return explanation
+
+    def why_not(self, pattern: Union[str, Atom]) -> Union[WhyNot, OpenExplanation]:
         """For each rule that could conclude the pattern, the condition that fails or the exception
-        that defeats it."""
+        that defeats it (with facts in question: in the case where none is established, or, for an
+        open answer, an :class:`OpenExplanation`)."""
         atom = self.kb.parse_pattern(pattern)
+        if self.scenario.unknown:
+            answer = self.answer(atom)
+            if answer.value == "open":
+                return self._open_explanation(atom, answer)
         return self.explainer.why_not(atom)
+
+    def _open_explanation(self, atom: Atom, answer: Answer) -> OpenExplanation:
+        cases = [(c, self.case(c).explainer.explain(atom) if atom.is_ground()
+                  else self.case(c).explainer.why_not(atom)) for c in answer.holds_if]
+        cases += [(c, self.case(c).explainer.why_not(atom)) for c in answer.fails_if]
+        return OpenExplanation(answer.query, cases, self.kb.clauses)
 
     def _ground(self, conclusion) -> Atom:
         if isinstance(conclusion, Conclusion):

@@ -57,23 +57,54 @@ class Report:
 
 
 def check_expectation(kb: KnowledgeBase, result, exp: Expectation) -> Outcome:
-    """Whether one expectation holds of an evaluation, with a readable message when it does not."""
+    """Whether one expectation holds of an evaluation (yes, no or open, over the facts in question),
+    with a readable message when it does not."""
     shown = kb.vocabulary.render(exp.atom.pred, tuple(getattr(a, "value", a) for a in exp.atom.args)) \
         if exp.atom.is_ground() else str(exp.atom)
-    matches = result.matching(exp.atom)
-    if not exp.holds:
-        if matches:
-            return Outcome(exp, False, f"expected {shown} not to hold, but it does: "
-                                       f"{'; '.join(m.text for m in matches)}")
+    answer = result.answer(exp.atom)
+    found = "; ".join(r.text + (" (open)" if r.value == "open" else "") for r in answer.rows)
+    if exp.open:
+        if answer.value != "open":
+            what = f"it holds in every case: {found}" if answer.value == "yes" else "it holds in no case"
+            return Outcome(exp, False, f"expected {shown} to be open, but {what}")
+        if exp.decided_by is not None and tuple(answer.decided_by()) != exp.decided_by:
+            return Outcome(exp, False, f"{shown} is open, decided by [{', '.join(answer.decided_by())}], expected "
+                                       f"[{', '.join(exp.decided_by)}]")
+        if exp.holds_if is not None:
+            got = tuple(c.literals for c in answer.holds_if)
+            if got != exp.holds_if:
+                return Outcome(exp, False, f"{shown} is open and holds if {_conditions(answer.holds_if)}; expected "
+                                           f"holds if {_conditions_of(exp.holds_if)}")
         return Outcome(exp, True, "")
-    if not matches:
+    if not exp.holds:
+        if answer.value == "yes":
+            return Outcome(exp, False, f"expected {shown} not to hold, but it does: {found}")
+        if answer.value == "open":
+            return Outcome(exp, False, f"expected {shown} not to hold, but it is open: it holds if "
+                                       f"{_conditions(answer.holds_if)}")
+        return Outcome(exp, True, "")
+    if answer.value == "no":
         return Outcome(exp, False, f"expected {shown} to hold, but it does not")
+    if answer.value == "open":
+        return Outcome(exp, False, f"expected {shown} to hold, but it is open: it does not hold if "
+                                   f"{_conditions(answer.fails_if)}")
     if exp.cites is not None:
-        cited = tuple(sorted(result.explain(matches[0]).clause_ids()))
+        first = next(r for r in answer.rows if r.value == "yes")
+        cited = tuple(sorted(result.explain(first.conclusion).clause_ids()))
         if cited != exp.cites:
-            return Outcome(exp, False, f"{matches[0].text} holds, but its explanation cites "
+            return Outcome(exp, False, f"{first.text} holds, but its explanation cites "
                                        f"[{', '.join(cited)}], expected [{', '.join(exp.cites)}]")
     return Outcome(exp, True, "")
+
+
+def _conditions(conditions) -> str:
+    return " or if ".join(str(c) for c in conditions)
+
+
+def _conditions_of(literal_sets) -> str:
+    from .answers import Condition
+
+    return _conditions([Condition(c) for c in literal_sets])
 
 
 def run_scenario(kb: KnowledgeBase, scenario: Scenario) -> ScenarioReport:

@@ -378,7 +378,7 @@ def _candidates(kb, scenario: Scenario, target: Atom) -> list[_Candidate]:
                 key = (name, args[:i] + (alt,) + args[i + 1:])
                 new = vocab.render(*key)
                 ds = [d for d in (distance((name, args)), distance(key)) if d is not None]
-                if new in have or not ds:
+                if new in have or not ds or scenario.denial_of(key) is not None:
                     continue
                 ops = frozenset({("~", old, new)}) if move else frozenset({("-", old), ("+", new)})
                 out.append(_Candidate(Change(remove=old, add=new), ops, min(ds), True, (old, new),
@@ -417,8 +417,8 @@ def _candidates(kb, scenario: Scenario, target: Atom) -> list[_Candidate]:
                     choices.append(sorted(pool.get(kind, ()), key=str))
             for combo in itertools.product(*choices):
                 text = vocab.render(name, combo)
-                if text in have or text in additions:
-                    continue
+                if text in have or text in additions or scenario.denial_of((name, combo)) is not None:
+                    continue  # a denied fact is never proposed
                 if one_per_id and (name, combo[0]) in firsts:
                     continue
                 ids = [v for v, k in zip(combo, kinds) if k == "id"]
@@ -445,7 +445,8 @@ def candidate_changes(kb, scenario: Scenario, pred: Union[str, Atom], max_candid
     the conclusion (``"liable(jd_cloud, outage)"`` or an Atom), or just its predicate name (then
     any fact of an input it depends on counts).
 
-    Additions are built over the values the scenario and the conclusion use: their names, dates
+    A fact the scenario denies is never proposed (neither added nor changed to). Additions are
+    built over the values the scenario and the conclusion use: their names, dates
     (and the days either side), amounts and integers (so ``liable(jd_cloud, outage)`` on an
     empty scenario tries ``add breach(jd_cloud, outage)``). Those that make no sense are left
     out: a second fact stating an attribute of an id the scenario already states

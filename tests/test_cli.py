@@ -135,9 +135,62 @@ def test_ask_json_query_gives_the_answers():
     assert proc.returncode == 0
     assert json.loads(proc.stdout) == {
         "scenario": "earthquake outage: provider not liable, 9.1",
-        "query": "exempt_from_liability(P, B)",
-        "answers": [{"P": "jd_cloud", "B": "outage"}],
+        "answers": [{"query": "exempt_from_liability(P, B)", "value": "yes", "in_question": [],
+                     "answers": [{"answer": "exempt_from_liability(jd_cloud, outage)", "value": "yes",
+                                  "bindings": {"P": "jd_cloud", "B": "outage"}}]}],
     }
+
+
+def test_ask_answers_every_query_given_in_order():
+    proc = run("ask", EARTHQUAKE, "--query", "liable(jd_cloud, B)", "--query", "force_majeure(quake)",
+               "--query", "exempt_from_liability(P, B)")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout == ("liable(jd_cloud, B): no\nforce_majeure(quake): yes\n"
+                           "exempt_from_liability(P, B): P = jd_cloud, B = outage\n")
+
+
+OPEN_SCENARIO = """scenario: "DDoS outage: liability open on whether the attack could be foreseen, 9.1, 9.2"
+facts:
+  - event(attack, ddos_attack)
+  - suffered(jd_cloud, attack)
+  - affects_performance(attack, impossible)
+  - breach(jd_cloud, outage)
+  - breach_caused_by(outage, attack)
+  - criterion_met(attack, insurmountable)
+  - criterion_met(attack, unavoidable)
+  - criterion_met(attack, significant_impact)
+unknown:
+  - criterion_met(attack, unforeseeable)
+"""
+
+
+def test_ask_an_open_question_says_what_decides_it(tmp_path):
+    path = tmp_path / "open.yaml"
+    path.write_text(OPEN_SCENARIO, encoding="utf-8")
+    proc = run("ask", str(path), "--query", "liable(jd_cloud, outage)", "--query", "breach(jd_cloud, B)")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout == (
+        "liable(jd_cloud, outage): open\n"
+        "  holds if criterion_met(attack, unforeseeable) is not established\n"
+        "  does not hold if criterion_met(attack, unforeseeable) is established\n"
+        "breach(jd_cloud, B): B = outage\n")
+    payload = json.loads(run("ask", str(path), "--query", "exempt_from_liability(jd_cloud, outage)", "--json").stdout)
+    assert payload["answers"][0]["value"] == "open"
+    assert payload["answers"][0]["holds_if"] == [[{"fact": "criterion_met(attack, unforeseeable)",
+                                                  "established": True}]]
+
+
+def test_ask_lists_the_facts_in_question_and_the_open_conclusions(tmp_path):
+    path = tmp_path / "open.yaml"
+    path.write_text(OPEN_SCENARIO, encoding="utf-8")
+    lines = run("ask", str(path)).stdout.splitlines()
+    assert lines[1:3] == ["facts in question (1):", "  criterion_met(attack, unforeseeable)"]
+    start = lines.index("open conclusions, which depend on the facts in question (4):")
+    assert lines[start + 1:start + 4] == [
+        "  exempt_from_liability(jd_cloud, outage)",
+        "    holds if criterion_met(attack, unforeseeable) is established",
+        "    does not hold if criterion_met(attack, unforeseeable) is not established"]
+    assert "  liable(jd_cloud, outage)" in lines[start:]
 
 
 def test_ask_json_explain_has_one_explanation_per_conclusion():

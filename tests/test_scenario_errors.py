@@ -148,7 +148,7 @@ def test_unknown_top_level_key_suggests_the_allowed_key(scenario_error):
                          ScenarioError)
     assert (err.file, err.line, err.suggestion) == ("s.yaml", 5, "expect")
     assert str(err) == ("s.yaml:5: scenario error: unknown key 'expects' in a scenario (allowed: scenario, "
-                        "description, interpretations, facts, expect) (did you mean 'expect'?)")
+                        "description, interpretations, facts, denied, unknown, expect) (did you mean 'expect'?)")
 
 
 def test_missing_facts_key_is_an_error(scenario_error):
@@ -190,13 +190,13 @@ def test_expectation_with_both_holds_and_does_not_hold_is_rejected(scenario_erro
         "scenario: s\nfacts:\n  - event(quake, earthquake)\nexpect:\n"
         "  - holds: force_majeure(quake)\n    does_not_hold: liable(jd_cloud, outage)\n", ScenarioError)
     assert (err.file, err.line) == ("s.yaml", 5)
-    assert str(err) == "s.yaml:5: scenario error: an expectation needs exactly one of 'holds' or 'does_not_hold'"
+    assert str(err) == "s.yaml:5: scenario error: an expectation needs exactly one of 'holds', 'does_not_hold' or 'open'"
 
 
 def test_expectation_with_neither_holds_nor_does_not_hold_is_rejected(scenario_error):
     err = scenario_error("scenario: s\nfacts:\n  - event(quake, earthquake)\nexpect:\n  - cites: [9.2]\n",
                          ScenarioError)
-    assert str(err) == "s.yaml:5: scenario error: an expectation needs exactly one of 'holds' or 'does_not_hold'"
+    assert str(err) == "s.yaml:5: scenario error: an expectation needs exactly one of 'holds', 'does_not_hold' or 'open'"
 
 
 def test_cites_with_does_not_hold_is_rejected(scenario_error):
@@ -217,7 +217,7 @@ def test_unknown_key_in_an_expectation_suggests_the_allowed_key(scenario_error):
     err = scenario_error("scenario: s\nfacts:\n  - event(quake, earthquake)\nexpect:\n  - hold: force_majeure(quake)\n",
                          ScenarioError)
     assert str(err) == ("s.yaml:5: scenario error: unknown key 'hold' in an expectation (allowed: holds, "
-                        "does_not_hold, cites) (did you mean 'holds'?)")
+                        "does_not_hold, open, cites, decided_by, holds_if) (did you mean 'holds'?)")
 
 
 def test_clause_ids_in_cites_stay_as_written(agreement, tmp_path, monkeypatch):
@@ -249,7 +249,7 @@ def test_fact_list_duplicate_names_the_position_of_the_first_and_non_strings_are
     with pytest.raises(ScenarioError) as info:
         agreement.scenario([42])
     assert str(info.value) == ('<scenario>: scenario error: a fact must be a string such as '
-                               '"event_kind(quake, earthquake)", got int')
+                               '"event(quake, earthquake)", got int')
 
 
 # --- the JSON Schema export ------------------------------------------------------------
