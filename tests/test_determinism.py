@@ -200,7 +200,7 @@ def check_printed_lists(name: str, out: str) -> None:
             assert all(e["holds"] for e in payload["explanations"])
     elif name == "small_query_json":
         payload = json.loads(out)
-        pairs = [(a["X"], a["Y"]) for a in payload["answers"]]
+        pairs = [(a["bindings"]["X"], a["bindings"]["Y"]) for a in payload["answers"][0]["answers"]]
         assert len(pairs) == len(set(pairs)) == GRAPH_REACH_COUNT and _is_sorted(pairs)
     elif name in ("ask_explain", "small_ask_explain"):
         lines = out.split("\n")
