@@ -6,17 +6,20 @@ The small public API::
     import kb
     agreement = kb.load_agreement()                 # the built-in JCS for Kubernetes terms
     agreement.clause("9.2").text                    # a clause of the text
-    result = agreement.evaluate("scenarios/earthquake_outage.yaml")   # or a list of facts
+    result = agreement.evaluate("force_majeure_earthquake_outage_provider_not_liable.yaml")  # or facts
     result.conclusions                              # every conclusion, sorted
-    result.ask("excused(P, E)")                     # answers to a pattern
-    result.explain("excused(jd_cloud, quake)")      # derivation with clause ids and quotes
-    result.why_not("liable(jd_cloud, quake)")       # failing or defeating conditions
+    result.answer("exempt_from_liability(P, B)")    # yes, no or open, with the answers
+    result.explain("exempt_from_liability(jd_cloud, outage)")   # derivation, clause ids, quotes
+    result.why_not("liable(jd_cloud, outage)")      # failing or defeating conditions
     kb.diff(result_a, result_b)                     # conclusions gained and lost
+    agreement.scenario(facts, denied=[...], unknown=[...])      # facts denied or in question
+    agreement.catalogue(search="refund")            # the vocabulary as a catalogue
 
 Every error on bad input is a :class:`kb.KbError` (file, line, suggestion).
 """
 from __future__ import annotations
 
+from .answers import Answer
 from .clauses import Clause, ClauseTree, parse_agreement
 from .errors import KbError
 from .explain import Explanation, WhyNot
@@ -34,6 +37,6 @@ def clause_graph(knowledge_base: KnowledgeBase | None = None):
 
 
 __all__ = [
-    "Clause", "ClauseTree", "Conclusion", "Diff", "Evaluation", "Explanation", "KbError", "KnowledgeBase",
+    "Answer", "Clause", "ClauseTree", "Conclusion", "Diff", "Evaluation", "Explanation", "KbError", "KnowledgeBase",
     "Scenario", "WhyNot", "clause_graph", "diff", "load_agreement", "load_knowledge_base", "parse_agreement",
 ]

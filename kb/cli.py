@@ -184,6 +184,15 @@ def cmd_graph(args) -> int:
     return 0
 
 
+def cmd_vocabulary(args) -> int:
+    found = _kb(args).catalogue(area=args.area, search=args.search)
+    if args.json:
+        print(json.dumps(found.to_json(), indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        print(found.to_text())
+    return 0
+
+
 def cmd_schema(args) -> int:
     print(json.dumps(_kb(args).json_schema(), indent=2, sort_keys=True, ensure_ascii=False))
     return 0
@@ -221,7 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
     clause.set_defaults(func=cmd_clause)
     interp = sub.add_parser("interpretations", help="list the named interpretations of ambiguous passages")
     interp.set_defaults(func=cmd_interpretations)
-    schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    vocabulary = sub.add_parser("vocabulary", help="the vocabulary as a catalogue: what a scenario may state, "
+                                                   "what the rules conclude, the values of each type")
+    vocabulary.add_argument("--area", help="only this area (e.g. termination)")
+    vocabulary.add_argument("--search", help="only what mentions this word (name, documentation, values)")
+    vocabulary.add_argument("--json", action="store_true", help="print JSON")
+    vocabulary.set_defaults(func=cmd_vocabulary)
+    schema = sub.add_parser("schema", help="print the JSON Schema of scenario files (for machines)")
     schema.set_defaults(func=cmd_schema)
     graph = sub.add_parser("graph", help="draw the clause dependency graph (or a clause's neighbourhood) as SVG")
     graph.add_argument("--clause", help="draw the neighbourhood of this clause (default: the sections at a glance)")

@@ -8,6 +8,7 @@ what the CLI prints on stderr.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 
@@ -15,6 +16,39 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
     """The candidate most similar to ``name``, or None when nothing is close."""
     matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", text.lower()) if w]
+
+
+def suggest(name: str, docs: dict[str, str]) -> str | None:
+    """The candidate a misspelt or shortened ``name`` most likely meant, searching the names and
+    then their documentation: a close spelling (``force_majuere``), a name that starts with it or
+    contains all its words (``ddos`` -> ``ddos_attack``, ``user_consent`` ->
+    ``user_consented_to_disclosure``), or a name whose documentation uses all its words
+    (``court`` -> the value documented as the court). None when nothing fits; the shortest and
+    then the first in name order wins a tie, so the answer is stable."""
+    names = sorted(docs)
+
+    def best(pool):
+        return min(pool, key=lambda n: (len(n), n)) if pool else None
+
+    prefixed = [n for n in names if n.lower().startswith(name.lower())]
+    if prefixed:
+        return best(prefixed)
+    words = _words(name)
+    if not words:
+        return None
+    by_name = [n for n in names if all(any(part.startswith(w) for part in _words(n)) for w in words)]
+    if by_name:
+        return best(by_name)
+    found = closest(name, names)
+    if found:
+        return found
+    by_doc = [n for n in names if all(w in _words(docs[n]) or any(d.startswith(w) for d in _words(docs[n]))
+                                      for w in words if len(w) > 2)]
+    return best(by_doc) if by_doc and any(len(w) > 2 for w in words) else None
 
 
 class KbError(Exception):

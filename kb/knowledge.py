@@ -5,10 +5,10 @@ A knowledge base is a folder of data with a manifest, ``agreement.yaml``::
     name: jcs_kubernetes
     title: JD Cloud "JCS for Kubernetes" Service Terms
     text: terms.md            # the agreement, parsed into the clause tree
-    vocabulary: vocabulary.yaml
-    rules: rules              # folder of *.dl rule files, one per topic (area)
+    vocabulary: vocabulary    # folder of <area>.yaml files (or one vocabulary file)
+    rules: rules              # folder of <area>.dl rule files
     scenarios: scenarios      # folder of *.yaml scenarios
-    coverage: coverage.yaml   # clauses deliberately not encoded, with the reason
+    coverage: coverage        # clauses deliberately not encoded, with the reason (folder or file)
 
 Nothing in the folder is executed: the kit parses every file itself.
 """
@@ -188,6 +188,13 @@ class KnowledgeBase:
         return [{"name": i.name, "clauses": list(i.clauses), "question": i.question, "default": i.default,
                  "alternative": i.alternative, "rules": sorted(users.get(i.name, ()))}
                 for _, i in sorted(self.vocabulary.interpretations.items())]
+
+    def catalogue(self, area: str | None = None, search: str | None = None):
+        """The vocabulary as a readable catalogue (text, or HTML tables in a notebook): see
+        :mod:`kb.catalogue`."""
+        from .catalogue import catalogue
+
+        return catalogue(self, area, search)
 
     def json_schema(self) -> dict:
         from .schema import scenario_schema

@@ -128,7 +128,7 @@ def _parse_fact(text: str, vocab: Vocabulary, file: str, line: int) -> Atom:
 def build_scenario(facts: list[Union[str, Atom]], vocab: Vocabulary, *, name: str = "scenario",
                    file: str = "<scenario>", denied: list[Union[str, Atom]] = (),
                    unknown: list[Union[str, Atom]] = ()) -> Scenario:
-    """A scenario from fact strings such as ``"event_kind(quake, earthquake)"`` or Atoms, with the
+    """A scenario from fact strings such as ``"event(quake, earthquake)"`` or Atoms, with the
     facts it denies (``_`` for any value) and the facts in question."""
     for what, items in (("facts", facts), ("denied", denied), ("unknown", unknown)):
         if isinstance(items, str):

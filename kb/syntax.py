@@ -50,6 +50,8 @@ _TOKEN_RE = re.compile(
     (?P<ws>[ \t\r]+)
   | (?P<comment>%[^\n]*)
   | (?P<date>\d{4}-\d{2}-\d{2}(?![\w-]))
+  | (?P<baddate>\d{1,2}[-/.]\d{1,2}[-/.]\d{4}(?![\w.-])|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?![\w.-])|\d{4}-\d{1,2}(?![\w.-]))
+  | (?P<grouped>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w.]))
   | (?P<decimal>\d+\.\d+(?![\w.]))
   | (?P<int>\d+(?![\w]))
   | (?P<string>"(?:[^"\\\n]|\\.)*")
@@ -87,6 +89,8 @@ def tokenize(text: str, file: str, first_line: int = 1) -> list[Token]:
                 raise KbSyntaxError(f"unexpected character {ch!r} at column {pos + 1}", file=file, line=lineno)
             kind = m.lastgroup
             tok = m.group(kind)
+            if kind in ("baddate", "grouped"):
+                raise KbSyntaxError(_malformed(kind, tok), file=file, line=lineno)
             if kind == "name":
                 if tok == "_" or tok[0].isupper():
                     kind = "var"
@@ -101,6 +105,35 @@ def tokenize(text: str, file: str, first_line: int = 1) -> list[Token]:
                 tokens.append(Token(kind, tok, lineno, pos + 1))
             pos = m.end()
     return tokens
+
+
+def _malformed(kind: str, text: str) -> str:
+    """The message for a date not written YYYY-MM-DD or a number with thousands separators."""
+    import datetime as dt
+
+    if kind == "grouped":
+        return f"'{text}': thousands separators are not allowed in numbers: write {text.replace(',', '')}"
+    parts = [int(p) for p in re.split(r"[-/.]", text)]
+    expected = "is not a date written YYYY-MM-DD"
+    if len(parts) == 2:
+        return f"'{text}' is a month, not a date: write the day too, as YYYY-MM-DD (e.g. {parts[0]:04d}-{parts[1]:02d}-01)"
+    candidates = []
+    if parts[0] > 31:  # year first
+        candidates = [(parts[0], parts[1], parts[2])]
+    else:  # year last: day-month or month-day
+        candidates = [(parts[2], parts[1], parts[0]), (parts[2], parts[0], parts[1])]
+    real = []
+    for y, m, d in candidates:
+        try:
+            real.append(dt.date(y, m, d).isoformat())
+        except ValueError:
+            pass
+    real = sorted(set(real))
+    if len(real) == 1:
+        return f"'{text}' {expected}: write {real[0]}"
+    if len(real) == 2:
+        return f"'{text}' {expected} (is it {real[0]} or {real[1]}?)"
+    return f"'{text}' {expected}"
 
 
 def _unescape(token: str) -> str:

@@ -1,10 +1,10 @@
 """The typed vocabulary of a knowledge base, declared once.
 
-``vocabulary.yaml`` declares the value types (enumerations with documented
-values, and the built-in kinds ``id``, ``date``, ``amount``, ``integer``,
-``string``), the *inputs* a scenario may assert and the *conclusions* the rules
-derive, each with typed, named arguments, a one-line documentation and the
-area it belongs to::
+A vocabulary (a folder of ``<area>.yaml`` files, one per area, or a single file) declares the
+value types (enumerations with documented values, and the built-in kinds ``id``, ``date``,
+``amount``, ``integer``, ``string``), the *inputs* a scenario may assert and the *conclusions*
+the rules derive, each with typed, named arguments, a one-line documentation and the area it
+belongs to (in a folder, a predicate is declared in the file named as its area)::
 
     types:
       party:
@@ -14,13 +14,13 @@ area it belongs to::
           jd_cloud: JD Cloud, the provider
           user: You, the customer
     inputs:
-      event_kind:
+      event:
         args: {event: id, kind: event_kind}
-        doc: The event is of this kind.
+        doc: An event of this kind happened.
         area: force_majeure
 
 Values are converted to the engine encoding here and only here: dates to day
-numbers, amounts to integer cents.
+numbers, amounts (written in yuan, ``1200.50``) to integer cents.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from functools import cached_property
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from .errors import ArityError, UnknownPredicateError, ValueTypeError, VocabularyError, closest
+from .errors import ArityError, UnknownPredicateError, ValueTypeError, VocabularyError, closest, suggest
 from .syntax import IDENT_RE
 from .terms import Atom, Const, Var, render_value
 from .yamlio import Node, read_yaml, yaml_files
@@ -102,6 +102,10 @@ class Vocabulary:
     def all_predicates(self) -> list[str]:
         return sorted(set(self.inputs) | set(self.conclusions) | set(self.definitions))
 
+    def all_decls(self) -> list[PredicateDecl]:
+        """Every declared predicate (inputs, conclusions, definitions), by name."""
+        return [self.predicate(n) for n in self.all_predicates()]
+
     def require(self, name: str, arity: int, *, file: str | None = None, line: int | None = None,
                 role: str | None = None) -> PredicateDecl:
         """The declaration of ``name``/``arity``; an error naming the closest predicate otherwise."""
@@ -118,9 +122,10 @@ class Vocabulary:
                     f"'{name}' is an input that scenarios assert; rules may not conclude it "
                     f"(declare a conclusion in the vocabulary instead)", file=file, line=line, predicate=name)
             candidates = list(pool) if pool is not None else self.all_predicates()
+            docs = {c: self.predicate(c).doc for c in candidates}
             raise UnknownPredicateError(
                 f"'{name}' is not in the vocabulary", file=file, line=line, predicate=name,
-                suggestion=closest(name, candidates))
+                suggestion=suggest(name, docs))
         if decl.arity != arity:
             raise ArityError(
                 f"'{name}' takes {decl.arity} argument{'s' if decl.arity != 1 else ''} "
@@ -163,7 +168,7 @@ def coerce_value(const: Const, vtype: ValueType, where: str, *, file=None, line=
     if kind == "enum":
         if const.kind != "symbol" or const.value not in vtype.value_names:
             raise bad(f"one of the {vtype.name} values ({', '.join(vtype.value_names)})",
-                      closest(str(const.value), vtype.value_names))
+                      suggest(str(const.value), dict(vtype.values)))
         return const
     if kind == "id":
         if const.kind != "symbol":

@@ -28,8 +28,7 @@ import ipywidgets as ipw
 import kb as kbase
 from kb import whatif
 from kb.errors import KbError, ScenarioError
-from kb.knowledge import atom_key
-from kb.scenario import Scenario, scenario_to_yaml
+from kb.scenario import Scenario, denial_text, scenario_to_yaml
 
 STYLE = """<style>
 .kb-explorer .kb-added { color: #2b8a3e; font-weight: 600; }
@@ -37,12 +36,17 @@ STYLE = """<style>
 .kb-explorer .kb-error { color: #c92a2a; white-space: pre-wrap; }
 .kb-explorer .kb-area { font-weight: 600; margin-top: 0.4em; }
 .kb-explorer .kb-conclusions { font-family: var(--jp-code-font-family, monospace); font-size: 12px; }
+.kb-explorer .kb-open { color: #9c6500; }
 </style>"""
 
 
+STATUSES = (("stated", "stated"), ("denied", "denied"), ("in question", "unknown"))
+
+
 class FactLine(ipw.HBox):
-    """One line of the builder: a checkbox naming the predicate, one control per argument
-    (a combobox for names, a dropdown for enumerations, a date picker, a number for amounts)."""
+    """One line of the builder: a checkbox naming the predicate, whether the ticked fact is
+    stated, denied or in question, and one control per argument (a combobox for names, a
+    dropdown for enumerations, a date picker, a number for amounts)."""
 
     def __init__(self, field: whatif.PredicateField, index: int):
         self.field = field
@@ -52,8 +56,12 @@ class FactLine(ipw.HBox):
                                      layout=ipw.Layout(width="auto", min_width="16em"))
         self.checkbox.add_class(f"kb-fact-{field.name}")
         self.checkbox.add_class(f"kb-fact-{field.name}-{index}")
+        self.status = ipw.Dropdown(options=STATUSES, value="stated", layout=ipw.Layout(width="8.5em"),
+                                   tooltip="stated: established; denied: established as not so (a name may be _ "
+                                           "for any); in question: may turn out either way")
+        self.status.add_class("kb-fact-status")
         self.controls = [_control(arg) for arg in field.args]
-        super().__init__(children=[self.checkbox, *self.controls])
+        super().__init__(children=[self.checkbox, self.status, *self.controls])
         self.add_class("kb-fact-line")
 
     @property
@@ -102,7 +110,7 @@ class Explorer(ipw.VBox):
         self.baseline = None  # a pinned evaluation, when the analyst pins one
         self.flip_result: whatif.FlipResult | None = None
         self.explanation = None  # the Explanation or WhyNot the explanation panel shows
-        self._origin = ("blank scenario", [])  # the name and facts last loaded
+        self._origin = ("blank scenario", ([], [], []))  # the name and (stated, denied, unknown) last loaded
 
         # -- header: file, pin, status
         self.status = _html("kb-status")
@@ -180,38 +188,46 @@ class Explorer(ipw.VBox):
             self._refresh()
 
     # -- the scenario --------------------------------------------------------------------
-    def facts(self) -> list[str]:
-        """The facts the builder's ticked lines and toggles say, sorted (interpretations too)."""
+    def facts(self, status: str = "stated") -> list[str]:
+        """The facts the builder's ticked lines of this status say (``stated``, ``denied`` or
+        ``unknown``: in question), sorted; the stated ones include the interpretations switched on."""
         out = []
         for lines in self.lines.values():
-            out += [line.fact_text() for line in lines if line.checked]
-        out += [f"interpretation({name})" for name, box in self.toggles.items() if box.value]
+            out += [line.fact_text() for line in lines if line.checked and line.status.value == status]
+        if status == "stated":
+            out += [f"interpretation({name})" for name, box in self.toggles.items() if box.value]
         return sorted(out)
 
-    def set_fact(self, fact: str, on: bool = True) -> None:
-        """Tick the line of ``fact`` (filling a free line of its predicate, or adding one), or
-        untick it: what clicking does, from Python."""
+    def set_fact(self, fact: str, on: bool = True, status: str = "stated") -> None:
+        """Tick the line of ``fact`` as stated, denied or in question (``unknown``), filling a free
+        line of its predicate or adding one, or untick it: what clicking does, from Python. A
+        denied fact may hold ``_`` for any value."""
+        if status not in dict(STATUSES).values():
+            raise KbError(f"a fact is stated, denied or unknown (in question), not {status!r}")
         atom = self.kb.parse_pattern(fact)
-        if not atom.is_ground():
-            raise KbError(f"{fact}: a fact has no variables; name every argument")
-        key = atom_key(atom)
+        if not atom.is_ground() and (status != "denied" or any(
+                not a.name.startswith("_") for a in atom.args if not hasattr(a, "value"))):
+            raise KbError(f"{fact}: a fact has no variables; name every argument (a denied fact may use _)")
         if atom.pred == "interpretation":
-            self.toggles[key[1][0]].value = on
+            self.toggles[atom.args[0].value].value = on
             return
         if atom.pred not in self._fields:
             raise KbError(f"{atom.pred} is not a fact of the builder")
-        text = self.kb.vocabulary.render(*key)
+        values = [getattr(a, "value", None) for a in atom.args]
         lines = self._lines(atom.pred)
         for line in lines:
-            if line.checked and self._line_key(line) == key:
+            if line.checked and self._line_values(line) == values:
                 if not on:
                     line.checkbox.value = False
+                elif line.status.value != status:
+                    line.status.value = status
                 return
         if not on:
-            raise KbError(f"{text} is not in the scenario")
+            raise KbError(f"{fact} is not in the scenario")
         line = next((line for line in lines if not line.checked), None) or self.add_line(atom.pred)
         with self._hold():
-            line.set_values(whatif.form_values(self.kb, key))
+            line.set_values(self._form_values(atom.pred, values))
+            line.status.value = status
         line.checkbox.value = True
 
     def add_line(self, pred: str) -> FactLine:
@@ -224,22 +240,30 @@ class Explorer(ipw.VBox):
         return line
 
     def load(self, source) -> None:
-        """Show a scenario (a :class:`kb.Scenario` or a scenario file). A file that does not
-        load leaves the current scenario as it was and raises the validation error."""
+        """Show a scenario (a :class:`kb.Scenario` or a scenario file): its stated, denied and in
+        question facts. A file that does not load leaves the current scenario as it was and raises
+        the validation error."""
         scenario = source if isinstance(source, Scenario) else self.kb.load_scenario(source)
+        render = self.kb.vocabulary.render
+        entries = [(render(*f.key), f.key[0], list(f.key[1]), "stated") for f in scenario.facts]
+        entries += [(render(*f.key), f.key[0], list(f.key[1]), "unknown") for f in scenario.unknown]
+        entries += [(denial_text(d, self.kb.vocabulary), d.atom.pred,
+                     [getattr(a, "value", None) for a in d.atom.args], "denied") for d in scenario.denied]
         with self._hold():
             for lines in self.lines.values():
                 for line in lines:
                     line.checkbox.value = False
+                    line.status.value = "stated"
             for box in self.toggles.values():
                 box.value = False
-            for fact in sorted(scenario.facts, key=lambda f: self.kb.vocabulary.render(*f.key)):
-                if fact.is_interpretation:
-                    self.toggles[fact.key[1][0]].value = True
+            for _, pred, values, status in sorted(entries):
+                if pred == "interpretation":
+                    self.toggles[values[0]].value = True
                     continue
-                lines = self._lines(fact.key[0])
-                line = next((x for x in lines if not x.checked), None) or self.add_line(fact.key[0])
-                line.set_values(whatif.form_values(self.kb, fact.key))
+                lines = self._lines(pred)
+                line = next((x for x in lines if not x.checked), None) or self.add_line(pred)
+                line.set_values(self._form_values(pred, values))
+                line.status.value = status
                 line.checkbox.value = True
         self._refresh(name=scenario.name)
 
@@ -318,15 +342,23 @@ class Explorer(ipw.VBox):
             self._render_area(self._fields[pred].area)
         return self.lines[pred]
 
-    def _line_key(self, line: FactLine) -> tuple | None:
+    def _line_values(self, line: FactLine) -> list | None:
+        """The engine values of a line (None for a '_'), or None if the line does not parse."""
         try:
             atom = self.kb.parse_pattern(line.fact_text())
         except KbError:
             return None
-        return atom_key(atom)
+        return [getattr(a, "value", None) for a in atom.args]
+
+    def _form_values(self, pred: str, values: list) -> list:
+        """Form values of a fact's engine values; None (a denied fact's "any value") shows as _."""
+        ground = [v if v is not None else 0 for v in values]
+        shown = whatif.form_values(self.kb, (pred, tuple(ground)))
+        return ["_" if v is None else f for v, f in zip(values, shown)]
 
     def _watch(self, line: FactLine) -> None:
         line.checkbox.observe(self._on_fact_change, names="value")
+        line.status.observe(lambda change, ln=line: ln.checked and self._on_fact_change(change), names="value")
         for control in line.controls:
             control.observe(lambda change, ln=line: ln.checked and self._on_fact_change(change), names="value")
 
@@ -371,14 +403,17 @@ class Explorer(ipw.VBox):
             self._guard(self._refresh)
 
     def _refresh(self, name: str | None = None) -> None:
-        facts = self.facts()
+        facts, denied, unknown = self.facts(), self.facts("denied"), self.facts("unknown")
+        state = (facts, denied, unknown)
         if name is not None:
-            self._origin = (name, facts)
-        origin_name, origin_facts = self._origin
-        shown = origin_name if facts == origin_facts else f"{origin_name} (changed)"
-        scenario = self.kb.scenario(facts, name=shown)
+            self._origin = (name, state)
+        origin_name, origin_state = self._origin
+        shown = origin_name if state == origin_state else f"{origin_name} (changed)"
+        scenario = self.kb.scenario(facts, name=shown, denied=denied, unknown=unknown)
         evaluation = self.kb.evaluate(scenario)
-        changed = scenario.fact_keys() != self.scenario.fact_keys()
+        evaluation.open_conclusions  # computed now: more than 8 facts in question is an error here
+        changed = (scenario.fact_keys(), scenario.unknown_keys(), scenario.denied) != (
+            self.scenario.fact_keys(), self.scenario.unknown_keys(), self.scenario.denied)
         self.previous, self.scenario, self.evaluation = self.evaluation, scenario, evaluation
         self.status.value = ""
         if changed:  # flip sets computed for another scenario no longer apply
@@ -390,14 +425,18 @@ class Explorer(ipw.VBox):
     def _render(self) -> None:
         base = self.baseline if self.baseline is not None else self.previous
         change = kbase.diff(base, self.evaluation)
-        self.title.value = (f"<b>{html.escape(self.kb.title)}</b> — {html.escape(self.scenario.name)}: "
-                            f"{len(self.scenario.facts)} facts")
+        counts = f"{len(self.scenario.facts)} facts"
+        if self.scenario.denied:
+            counts += f", {len(self.scenario.denied)} denied"
+        if self.scenario.unknown:
+            counts += f", {len(self.scenario.unknown)} in question"
+        self.title.value = f"<b>{html.escape(self.kb.title)}</b> — {html.escape(self.scenario.name)}: {counts}"
         self.conclusions_panel.value = conclusions_html(self.kb, self.evaluation, change,
                                                         "pinned baseline" if self.baseline is not None
                                                         else "last change")
         lost = [c.text for c in change.lost]
-        options = [c.text for c in self.evaluation.specific] + [t for t in lost if t not in
-                                                                 {c.text for c in self.evaluation.specific}]
+        held = [c.text for c in self.evaluation.specific] + [r.text for r in self.evaluation.open_conclusions]
+        options = held + [t for t in lost if t not in set(held)]
         with self._hold():
             current = self.selector.value
             self.selector.options = options
@@ -497,11 +536,16 @@ def _umask() -> int:
 
 def conclusions_html(kb, evaluation, change, against: str) -> str:
     """The conclusions the facts bring, grouped by area, with what ``change`` gained marked
-    (+) and what it lost listed struck through (-); the standing terms counted apart."""
+    (+) and what it lost listed struck through (-); then the open conclusions, each with the facts
+    in question that decide it (one that became open is listed there, not as lost); the standing
+    terms counted apart."""
     gained = set(change.gained)
-    parts = [f"<div class='kb-diff-note'>+{len(change.gained)} -{len(change.lost)} since the "
+    open_rows = evaluation.open_conclusions
+    now_open = {r.conclusion for r in open_rows}
+    lost = [c for c in change.lost if c not in now_open]  # an open conclusion is listed as open, not lost
+    parts = [f"<div class='kb-diff-note'>+{len(change.gained)} -{len(lost)} since the "
              f"{html.escape(against)}</div>"]
-    lost_by_area = dict(whatif.by_area(kb, change.lost))
+    lost_by_area = dict(whatif.by_area(kb, lost))
     shown = whatif.by_area(kb, evaluation.specific)
     titles = sorted({t for t, _ in shown} | set(lost_by_area), key=str.lower)
     items = dict(shown)
@@ -513,7 +557,14 @@ def conclusions_html(kb, evaluation, change, against: str) -> str:
             parts.append(f"<div class='{cls}'>{mark}{html.escape(c.text)}</div>")
         for c in lost_by_area.get(title, []):
             parts.append(f"<div class='kb-removed'>- {html.escape(c.text)}</div>")
-    if not evaluation.specific and not change.lost:
+    if open_rows:
+        parts.append(f"<div class='kb-area kb-open-title'>Open: depends on the {len(evaluation.in_question)} "
+                     f"fact{'s' if len(evaluation.in_question) != 1 else ''} in question</div>")
+        for row in open_rows:
+            conditions = "".join(f"<li>holds if {html.escape(str(c))}</li>" for c in row.holds_if)
+            conditions += "".join(f"<li>does not hold if {html.escape(str(c))}</li>" for c in row.fails_if)
+            parts.append(f"<div class='kb-open'><div>? {html.escape(row.text)}</div><ul>{conditions}</ul></div>")
+    if not evaluation.specific and not lost and not open_rows:
         parts.append("<div><i>No conclusion from these facts yet.</i></div>")
     standing = "".join(f"<li>{html.escape(c.text)}</li>" for c in evaluation.standing)
     parts.append(f"<details class='kb-standing'><summary>and {len(evaluation.standing)} standing terms that "

@@ -1,0 +1,62 @@
+"""The explorer's fact lines can be stated, denied or in question: open conclusions appear with
+what decides them, denied facts are kept apart, and both survive a save and a load."""
+from __future__ import annotations
+
+import yaml
+
+from widgets.explorer import Explorer, conclusions_text
+
+QUAKE_FACTS = ["event(quake, earthquake)", "suffered(jd_cloud, quake)", "affects_performance(quake, impossible)",
+               "breach(jd_cloud, outage)", "breach_caused_by(outage, quake)"]
+FORESEEABLE = "criterion_not_met(quake, unforeseeable)"
+
+
+def panel(ex) -> str:
+    return conclusions_text(ex.conclusions_panel.value)
+
+
+def test_a_fact_in_question_makes_liability_open_with_what_decides_it(agreement):
+    ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS), graph=False)
+    ex.set_fact(FORESEEABLE, status="unknown")
+    assert (ex.facts("unknown"), ex.facts("denied")) == ([FORESEEABLE], [])
+    text = panel(ex)
+    assert "Open: depends on the 1 fact in question" in text
+    start = text.splitlines().index("? liable(jd_cloud, outage)")
+    assert text.splitlines()[start + 1:start + 3] == [
+        f"holds if {FORESEEABLE} is established", f"does not hold if {FORESEEABLE} is not established"]
+    assert "in question" in ex.title.value and ex.status.value == ""
+    ex.select("liable(jd_cloud, outage)")
+    assert "is <b>open</b>" in ex.explanation_panel.value
+    assert "liable(jd_cloud, outage)" in ex.selector.options
+
+
+def test_changing_a_line_from_in_question_to_denied_settles_the_answer(agreement):
+    ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS, unknown=[FORESEEABLE]), graph=False)
+    assert ex.evaluation.answer("exempt_from_liability(jd_cloud, outage)").value == "open"
+    ex.set_fact(FORESEEABLE, status="denied")
+    assert ex.evaluation.answer("exempt_from_liability(jd_cloud, outage)").value == "yes"
+    assert "Open:" not in panel(ex)
+    ex.set_fact(FORESEEABLE, status="stated")
+    assert ex.evaluation.answer("liable(jd_cloud, outage)").value == "yes"
+
+
+def test_a_denied_line_may_say_any_value_with_an_underscore(agreement):
+    ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS), graph=False)
+    ex.set_fact("user_consented_to_disclosure(_)", status="denied")
+    assert ex.facts("denied") == ["user_consented_to_disclosure(_)"]
+    assert ex.status.value == ""
+    ex.set_fact("user_consented_to_disclosure(d1)")  # stated while denied for any value: shown as an error
+    assert "is both stated and denied" in ex.status.value
+
+
+def test_save_and_load_keep_denied_facts_and_facts_in_question(agreement, tmp_path):
+    scenario = agreement.scenario(QUAKE_FACTS, unknown=[FORESEEABLE], denied=["criterion_not_met(quake, insurmountable)"])
+    ex = Explorer(agreement, scenario, graph=False)
+    path = ex.save(tmp_path / "s.yaml")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["unknown"] == [FORESEEABLE] and data["denied"] == ["criterion_not_met(quake, insurmountable)"]
+    again = Explorer(agreement, graph=False)
+    again.load(str(path))
+    assert (again.facts(), again.facts("denied"), again.facts("unknown")) == (
+        sorted(QUAKE_FACTS), ["criterion_not_met(quake, insurmountable)"], [FORESEEABLE])
+    assert "(changed)" not in again.title.value
