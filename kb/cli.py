@@ -121,8 +121,31 @@ def cmd_check(args) -> int:
     print(f"{kb.title}: {len(kb.clauses.numbered_ids())} numbered clauses, "
           f"{len({r.id for r in rules})} rules, {len(kb.program.params)} parameters, "
           f"{len(kb.vocabulary.inputs)} inputs, {len(kb.vocabulary.conclusions)} conclusions: all checks passed")
+    print(_areas_text(kb))
     print(kb.coverage().to_text())
     return 0
+
+
+def _areas_text(kb) -> str:
+    """One line per area of the vocabulary: what it declares, the rules of its rule file and its
+    scenarios (files named after the area)."""
+    vocab = kb.vocabulary
+    decls = [d for d in vocab.all_decls() if d.area != "interpretation"]
+    areas = sorted({d.area for d in decls} | set(vocab.areas))
+    rule_ids: dict[str, set] = {}
+    for r in kb.program.all_rules():
+        rule_ids.setdefault(Path(r.file).stem, set()).add(r.id)
+    scenario_names = [p.stem for p in kb.scenario_files()]
+    width = max(len(a) for a in areas)
+    lines = [f"areas ({len(areas)}): each has vocabulary/<area>.yaml, its rules in rules/<area>.dl, "
+             f"its scenarios named <area>_*.yaml"]
+    for area in areas:
+        inputs = sum(d.area == area and d.role == "input" for d in decls)
+        conclusions = sum(d.area == area and d.role == "conclusion" for d in decls)
+        scenarios = sum(n.startswith(area + "_") for n in scenario_names)
+        lines.append(f"  {area.ljust(width)}  {inputs} inputs, {conclusions} conclusions, "
+                     f"{len(rule_ids.get(area, ()))} rules, {scenarios} scenarios: {vocab.areas.get(area, '')}")
+    return "\n".join(lines)
 
 
 def cmd_clause(args) -> int:

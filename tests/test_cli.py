@@ -281,8 +281,11 @@ def test_check_reports_all_checks_passed_and_the_coverage():
            "liab_no_liability_user_reasons, liab_reduced_for_user_contribution, liab_user_cause_whole_alone, " \
            "liable_for_breach, ret_liability_for_early_deletion, " \
            "term_liability_for_termination_without_ground" in lines
-    assert lines[1:4] == ["clauses: 98 (preamble and numbered clauses)",
-                          "encoded: 84, omitted with a reason: 14, pending: 0, unaccounted: 0", "accounted: 100.0%"]
+    start = lines.index("clauses: 98 (preamble and numbered clauses)")
+    assert lines[start + 1:start + 3] == ["encoded: 84, omitted with a reason: 14, pending: 0, unaccounted: 0",
+                                          "accounted: 100.0%"]
+    assert lines[1].startswith("areas (15): each has vocabulary/<area>.yaml")
+    assert any(line.split()[:4] == ["force_majeure", "5", "inputs,", "5"] for line in lines[2:start])
     assert "  9.1          encoded by " \
            "fm_cause_excused_force_majeure, fm_concurrent_cause_no_full_exemption, fm_excuses_failure_it_caused, fm_excuses_party, fm_exempts_breach, fm_no_liability, fm_partly_exempt, fm_suffered_by_failing_party, fm_suffered_input, fm_unexcused_concurrent_cause, term_breach_excused_by_force_majeure" in lines
 
