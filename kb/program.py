@@ -357,19 +357,7 @@ def _shown(item) -> str:
 
 def _check_safety(rule: Rule, head: Atom, body: list[BodyItem]) -> None:
     f, ln = rule.file, rule.line
-    positive_vars = {v for item in body if isinstance(item, Literal) and not item.negated
-                     for v in item.atom.variables()}
-    bound = set(positive_vars)
-    pending = [item for item in body if isinstance(item, Comparison)]
-    changed = True
-    while changed:  # assignments X = expr bind X once expr is bound
-        changed = False
-        for item in list(pending):
-            target = _assignment_target(item, bound)
-            if target is not None:
-                bound.add(target)
-                pending.remove(item)
-                changed = True
+    bound = _bound_by(body, set())
     for v in head.variables():
         if v not in bound:
             raise UnsafeVariableError(
@@ -397,13 +385,12 @@ def _check_safety(rule: Rule, head: Atom, body: list[BodyItem]) -> None:
                 _check_aggregate_safety(rule, agg, bound)
 
 
-def _check_aggregate_safety(rule: Rule, agg: Aggregate, outer: set[str]) -> None:
-    """Inside an aggregate, every variable is bound by the aggregate's own positive atoms (or
-    assignments), or is bound outside it."""
-    f, ln = rule.file, rule.line
-    bound = set(outer) | {v for item in agg.body if isinstance(item, Literal) and not item.negated
+def _bound_by(body, outer: set[str]) -> set[str]:
+    """The variables a body binds, given those bound outside it: its positive atoms' variables,
+    then each ``X = expr`` whose expression is bound, until nothing changes."""
+    bound = set(outer) | {v for item in body if isinstance(item, Literal) and not item.negated
                           for v in item.atom.variables()}
-    pending = [item for item in agg.body if isinstance(item, Comparison)]
+    pending = [item for item in body if isinstance(item, Comparison)]
     changed = True
     while changed:
         changed = False
@@ -413,6 +400,14 @@ def _check_aggregate_safety(rule: Rule, agg: Aggregate, outer: set[str]) -> None
                 bound.add(target)
                 pending.remove(item)
                 changed = True
+    return bound
+
+
+def _check_aggregate_safety(rule: Rule, agg: Aggregate, outer: set[str]) -> None:
+    """Inside an aggregate, every variable is bound by the aggregate's own positive atoms (or
+    assignments), or is bound outside it."""
+    f, ln = rule.file, rule.line
+    bound = _bound_by(agg.body, outer)
     for item in agg.body:
         names = item.atom.variables() if isinstance(item, Literal) else item_variables(item)
         for v in names:

@@ -286,23 +286,31 @@ class _Parser:
         after it, is a comparison or arithmetic operator."""
         after = self.peek(1)
         if after.kind == "op" and after.text == "(":
-            depth, j = 0, self.i + 1
-            while j < len(self.toks):
-                t = self.toks[j]
-                if t.kind == "op" and t.text == "(":
-                    depth += 1
-                elif t.kind == "op" and t.text == ")":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                j += 1
-            after = self.toks[j + 1] if j + 1 < len(self.toks) else Token("end", "", 0, 0)
+            close, _ = self._scan_parentheses(self.i + 1)
+            after = self.toks[close + 1] if close + 1 < len(self.toks) else Token("end", "", 0, 0)
         return after.kind == "op" and (after.text in COMPARISONS or after.text in ("+", "-", "*"))
+
+    def _scan_parentheses(self, start: int) -> tuple[int, bool]:
+        """From the '(' at token ``start``: the index of its ')' (or the end), and whether a ':'
+        stands at its own level (an aggregate)."""
+        depth, colon, j = 0, False, start
+        while j < len(self.toks):
+            t = self.toks[j]
+            if t.kind == "op" and t.text == "(":
+                depth += 1
+            elif t.kind == "op" and t.text == ")":
+                depth -= 1
+                if depth == 0:
+                    return j, colon
+            elif t.kind == "op" and t.text == ":" and depth == 1:
+                colon = True
+            j += 1
+        return j, colon
 
     def call(self):
         """A built-in function call ``name(expr, ...)`` or an aggregate ``op(T, ... : body)``."""
         tok = self.next()
-        if tok.text in AGGREGATES and self._colon_inside():
+        if tok.text in AGGREGATES and self._scan_parentheses(self.i)[1]:
             return self.aggregate(tok)
         if tok.text in AGGREGATES:
             raise self.error(f"{tok.text}(...) is an aggregate: list the terms, then ':' and the body, "
@@ -322,22 +330,6 @@ class _Parser:
         if len(args) != arity:
             raise self.error(f"{tok.text} takes {arity} argument{'s' if arity != 1 else ''}, got {len(args)}", tok)
         return Call(tok.text, tuple(args))
-
-    def _colon_inside(self) -> bool:
-        """Whether the parentheses that follow hold a ':' at their own level (an aggregate)."""
-        depth, j = 0, self.i
-        while j < len(self.toks):
-            t = self.toks[j]
-            if t.kind == "op" and t.text == "(":
-                depth += 1
-            elif t.kind == "op" and t.text == ")":
-                depth -= 1
-                if depth == 0:
-                    return False
-            elif t.kind == "op" and t.text == ":" and depth == 1:
-                return True
-            j += 1
-        return False
 
     def aggregate(self, tok: Token) -> Aggregate:
         if self.in_aggregate:
