@@ -28,7 +28,7 @@ from .matching import ModelView, unify
 from .program import Program, build_program
 from .scenario import Scenario, build_scenario, load_scenario
 from .syntax import parse_atom, parse_rule_file
-from .terms import Atom, Var, atom_sort_key, body_literals, render_value
+from .terms import STRING_PREFIX, Atom, Const, Var, atom_sort_key, body_literals, render_value
 from .vocabulary import Vocabulary, load_vocabulary
 from .yamlio import read_yaml, yaml_files
 
@@ -175,6 +175,23 @@ class KnowledgeBase:
             return atom_key(atom) in scenario.fact_keys()
         model = self.engine.evaluate([f.key for f in scenario.facts], only=[atom.pred])
         return atom_key(atom)[1] in model[atom.pred]
+
+    def atom_of(self, pred: str, args: tuple) -> Atom:
+        """The ground atom of engine values ``args``, each constant of its declared kind (a date
+        stays a date), ready for any question the API takes."""
+        decl = self.vocabulary.predicate(pred)
+        kinds = [a.type.kind for a in decl.args] if decl is not None else [None] * len(args)
+        consts = []
+        for value, kind in zip(args, kinds):
+            if kind in ("date", "amount"):
+                consts.append(Const(value, kind))
+            elif isinstance(value, int):
+                consts.append(Const(value, "int"))
+            elif isinstance(value, str) and value.startswith(STRING_PREFIX):
+                consts.append(Const(value, "string"))
+            else:
+                consts.append(Const(value, "symbol"))
+        return Atom(pred, tuple(consts))
 
     def parse_pattern(self, pattern: Union[str, Atom]) -> Atom:
         """A question such as ``liable(jd_cloud, E)``, checked against the vocabulary."""
@@ -475,7 +492,7 @@ class Evaluation:
 
     def _ground(self, conclusion) -> Atom:
         if isinstance(conclusion, Conclusion):
-            return Atom(conclusion.pred, tuple(_const(v) for v in conclusion.args))
+            return self.kb.atom_of(conclusion.pred, conclusion.args)
         atom = self.kb.parse_pattern(conclusion)
         if not atom.is_ground():
             raise ScenarioError(f"explain needs a ground conclusion, got a pattern with variables: {conclusion} "
@@ -486,14 +503,6 @@ class Evaluation:
 def atom_key(atom: Atom) -> tuple[str, tuple]:
     """A ground atom as (predicate, engine values), the form facts and models use."""
     return (atom.pred, tuple(a.value for a in atom.args))
-
-
-def _const(v):
-    from .terms import Const
-
-    if isinstance(v, int):
-        return Const(v, "int")
-    return Const(v, "symbol")
 
 
 @dataclass(frozen=True)

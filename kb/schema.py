@@ -14,16 +14,18 @@ _VALUE_PATTERNS = {
 }
 
 
-def _arg_pattern(arg) -> str:
+def _arg_pattern(arg, any_value: bool = False) -> str:
     if arg.type.kind == "enum":
-        return "(?:" + "|".join(re.escape(v) for v in arg.type.value_names) + ")"
-    return _VALUE_PATTERNS[arg.type.kind]
+        pattern = "(?:" + "|".join(re.escape(v) for v in arg.type.value_names) + ")"
+    else:
+        pattern = _VALUE_PATTERNS[arg.type.kind]
+    return f"(?:{pattern}|_)" if any_value else pattern
 
 
-def _fact_pattern(decl) -> str:
+def _fact_pattern(decl, any_value: bool = False) -> str:
     if not decl.args:
         return rf"{decl.name}(\(\s*\))?"
-    inner = r"\s*,\s*".join(_arg_pattern(a) for a in decl.args)
+    inner = r"\s*,\s*".join(_arg_pattern(a, any_value) for a in decl.args)
     return rf"{decl.name}\(\s*{inner}\s*\)"
 
 
@@ -44,6 +46,9 @@ def scenario_schema(vocab: Vocabulary, title: str) -> dict:
             "type": "string",
             "pattern": rf"^\s*{_fact_pattern(decl)}\s*\.?\s*$",
         })
+    denied_variants = [{"title": v["title"], "description": v["description"], "type": "string",
+                        "pattern": rf"^\s*{_fact_pattern(vocab.inputs[name], True)}\s*\.?\s*$"}
+                       for name, v in zip(sorted(vocab.inputs), fact_variants)]
     pattern_names = "|".join(sorted(vocab.all_predicates()))
     atom = {"type": "string", "pattern": rf"^\s*(?:{pattern_names})\b.*$"}
     clause_id = {"type": ["string", "number"], "pattern": r"^(preamble|\d+(\.\d+)*(\.[a-z])?)$"}
@@ -62,6 +67,10 @@ def scenario_schema(vocab: Vocabulary, title: str) -> dict:
                 "items": {"enum": sorted(vocab.interpretations)},
             },
             "facts": {"type": ["array", "null"], "items": {"anyOf": fact_variants}},
+            "denied": {"type": ["array", "null"], "description": "Facts established as not so ('_' = any value).",
+                       "items": {"anyOf": denied_variants}},
+            "unknown": {"type": ["array", "null"], "description": "Facts in question: they may be either way.",
+                        "items": {"anyOf": fact_variants}},
             "expect": {
                 "type": ["array", "null"],
                 "items": {
@@ -70,9 +79,13 @@ def scenario_schema(vocab: Vocabulary, title: str) -> dict:
                     "properties": {
                         "holds": atom,
                         "does_not_hold": atom,
+                        "open": atom,
                         "cites": {"type": "array", "items": clause_id},
+                        "decided_by": {"type": "array", "items": {"type": "string"}},
+                        "holds_if": {"type": "array", "items": {"anyOf": [{"type": "string"},
+                                                                            {"type": "array", "items": {"type": "string"}}]}},
                     },
-                    "oneOf": [{"required": ["holds"]}, {"required": ["does_not_hold"]}],
+                    "oneOf": [{"required": ["holds"]}, {"required": ["does_not_hold"]}, {"required": ["open"]}],
                 },
             },
         },

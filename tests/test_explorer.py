@@ -128,7 +128,7 @@ def test_interpretation_toggles_and_what_depends_on_them(agreement):
 def test_save_and_load_round_trip(agreement, tmp_path):
     ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS + ["interpretation(start_day_counts)",
                                                               "service_created_on(c1, 2026-01-10)",
-                                                              "fees_paid_in_advance(250.00)"]), graph=False)
+                                                              "service_monthly_fee(c1, 250.00)"]), graph=False)
     path = ex.save(tmp_path / "mine.yaml")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.yaml"]  # no temporary file left
     other = Explorer(agreement, graph=False)
@@ -138,7 +138,7 @@ def test_save_and_load_round_trip(agreement, tmp_path):
     assert other.status.value == "<span class='kb-ok'>loaded " + str(path) + "</span>"
     date_line = other.lines["service_created_on"][0]
     assert date_line.controls[1].value == dt.date(2026, 1, 10)
-    assert other.lines["fees_paid_in_advance"][0].controls[0].value == 250.0
+    assert other.lines["service_monthly_fee"][0].controls[1].value == 250.0
 
 
 def test_a_bad_file_shows_its_error_and_keeps_the_scenario(agreement, tmp_path):

@@ -156,7 +156,7 @@ def test_the_cli_lists_interpretations_with_the_rules_that_consult_them(agreemen
     assert names == sorted(names) and "start_day_counts" in names
     start = listing[names.index("start_day_counts")]
     assert start["rules"] == ["$period_start_offset"]
-    assert start["clauses"] == ["2.2.1.2", "3.1.3.12", "3.2.6", "4.3"]
+    assert start["clauses"] == ["2.2.1.2", "3.1.3.12", "3.2.6", "4.3", "7.1", "7.3.5"]
 
 
 def test_the_knowledge_base_documentation_lists_every_interpretation_with_its_clauses(agreement):

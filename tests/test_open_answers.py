@@ -227,3 +227,12 @@ def test_the_scenario_writes_back_its_denied_facts_and_facts_in_question(agreeme
     again = load_scenario(text, agreement.vocabulary)
     assert again.unknown_keys() == scenario.unknown_keys()
     assert again.denial_of(("criterion_not_met", ("attack", "unforeseeable"))) is not None
+
+
+def test_a_conclusion_with_a_date_is_explained_when_facts_are_in_question(agreement):
+    result = agreement.evaluate(agreement.scenario(["jd_cloud_terminated(t1, 2026-03-10)"],
+                                                   unknown=["termination_announced_or_notified(t1)"]))
+    dated = next(c for c in result.conclusions if c.pred == "terms_terminated_early")
+    assert dated.text == "terms_terminated_early(t1, 2026-03-10)"
+    explanation = result.explain(dated)
+    assert explanation.holds and explanation.to_text().startswith("terms_terminated_early(t1, 2026-03-10) holds.")

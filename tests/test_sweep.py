@@ -22,12 +22,13 @@ BASE = [
     "information_provided_by(data1, user)",
     "information_disclosure(d1, jd_cloud, data1, third_party)",
     "disclosure_made(d1)",
-    # an early termination by JD Cloud, with the amounts a refund is computed from
+    # an early termination by JD Cloud, with the facts a refund is computed from (a cluster created
+    # on 5 January and prepaid 1200.00 for a year: 2 months and 5 days of service at the termination)
     "jd_cloud_terminated(t1, 2026-03-10)",
-    "fees_paid_in_advance(1200.00)",
-    "monthly_service_fee(100.00)",
-    "actual_service_duration(t1, 2, 5)",
-    "amount_spent_before_termination(t1, 250.00)",
+    "service_created_on(c1, 2026-01-05)",
+    "order_page_price(c1, 1200.00)",
+    "prepaid_service_expires_on(c1, 2027-01-05)",
+    "fee_payment(p1, c1, 2026-01-05, 1200.00)",
     "terms_ended_on(2026-03-10)",
 ]
 
@@ -67,6 +68,11 @@ def test_the_sweep_reaches_the_interesting_cases(agreement):
     nothing = agreement.evaluate(facts_of((False,) * 12))
     assert nothing.ask("refund_outcome(t1, R)") == [{"R": "none_specified"}]
     assert everything.ask("refund_outcome(t1, R)") == [{"R": "no_refund"}]
+    assert everything.ask("refund_due(t1, S, A)") == [{"S": "c1", "A": "0.00"}]
+    ddos_only = agreement.evaluate(facts_of((False,) * 11 + (True,)))
+    # 5 January to 10 March: 3 months begun, at 1200.00 / 12 = 100.00 a month (7.1, 7.3.4)
+    assert ddos_only.ask("refund_due(t1, S, A)") == [{"S": "c1", "A": "900.00"}]
+    assert nothing.ask("refund_due(t1, S, A)") == []
     assert agreement.evaluate(facts_of((True,) * 5 + (False,) * 7)).holds("exempt_from_liability(jd_cloud, outage)")
     assert nothing.holds("disclosure_forbidden(d1)")
     assert not nothing.holds("disclosure_permitted(d1, G)")

@@ -133,7 +133,7 @@ QUAKE = "force_majeure_earthquake_outage_provider_not_liable.yaml"
 QUAKE_FACTS = ["event(quake, earthquake)", "suffered(jd_cloud, quake)", "affects_performance(quake, impossible)",
                "breach(jd_cloud, outage)", "breach_caused_by(outage, quake)"]
 NO_REFUND = "termination_severe_breach_nonpayment_no_refund.yaml"
-IN_FORCE = "survival_nothing_survives_while_terms_in_force.yaml"
+BALANCE_SHORT_TWICE = ["account_balance_insufficient_on(2026-03-01)", "account_balance_insufficient_on(2026-03-15)"]
 
 
 @pytest.fixture
@@ -193,7 +193,7 @@ def test_no_move_below_zero(small):
 
 def test_the_8_4_cap_boundary_1000_00_vs_1000_01(agreement):
     assert flips(agreement, "liability_cap_damages_equal_to_fee.yaml", "liability_capped(outage)") == [
-        "change service_total_fee(cluster1, 1000.00) to service_total_fee(cluster1, 999.99)",
+        "change order_page_price(cluster1, 1000.00) to order_page_price(cluster1, 999.99)",
         "change user_claims_damages(outage, direct_damages, 1000.00) to "
         "user_claims_damages(outage, direct_damages, 1000.01)",
         "add prior_liability_for_service(cluster1, 1000.00)"]
@@ -234,15 +234,16 @@ def test_changes_of_the_scenarios_facts_come_first_closest_first(agreement):
     assert kinds == sorted(kinds, key=lambda k: k == "add")  # every addition after every other change
 
 
-def test_a_cut_candidate_list_still_gets_its_pairs_service_created_on_twice(agreement):
-    scenario = agreement.load_scenario(IN_FORCE)
-    result = whatif.flip_search(agreement, scenario, "obliged(user, keep_account_balance_sufficient)",
+def test_a_cut_candidate_list_still_gets_its_pairs_balance_insufficient_twice(agreement):
+    # violated(user, keep_account_balance_sufficient) holds on either day the balance ran short (7.2)
+    scenario = agreement.scenario(BALANCE_SHORT_TWICE)
+    result = whatif.flip_search(agreement, scenario, "violated(user, keep_account_balance_sufficient)",
                                 time_budget=None, max_candidates=3)
     assert [str(f) for f in result.flips] == [
-        "remove service_created_on(c1, 2026-01-10); remove service_created_on(c2, 2026-02-01)"]
+        "remove account_balance_insufficient_on(2026-03-01); remove account_balance_insufficient_on(2026-03-15)"]
     assert result.truncated and result.reason.startswith("only the 3 single changes closest to the conclusion")
     assert result.pairs_tried > 0
-    full = whatif.flip_search(agreement, scenario, "obliged(user, keep_account_balance_sufficient)",
+    full = whatif.flip_search(agreement, scenario, "violated(user, keep_account_balance_sufficient)",
                               time_budget=None)
     assert [str(f) for f in full.flips] == [str(f) for f in result.flips] and not full.truncated
 
@@ -331,7 +332,7 @@ def test_the_benchmark_searches_finish_within_a_fixed_number_of_scenarios(agreem
         "add criterion_not_met(quake, unavoidable)", "add criterion_not_met(quake, unforeseeable)",
         "remove breach(jd_cloud, outage)", "remove breach_caused_by(outage, quake)",
         "remove event(quake, earthquake)"]
-    result = whatif.flip_search(agreement, agreement.load_scenario(NO_REFUND), "refund_due(t1, 0)",
+    result = whatif.flip_search(agreement, agreement.load_scenario(NO_REFUND), "refund_outcome(t1, no_refund)",
                                 time_budget=None, max_evaluations=400)
     assert not result.truncated
     assert [str(f) for f in result.flips] == [
@@ -356,6 +357,6 @@ def test_the_pair_budget_is_reported(agreement):
 
 def test_same_input_same_result(agreement):
     scenario = agreement.load_scenario(NO_REFUND)
-    first = whatif.flip_search(agreement, scenario, "refund_due(t1, 0)", time_budget=None)
-    second = whatif.flip_search(agreement, scenario, "refund_due(t1, 0)", time_budget=None)
+    first = whatif.flip_search(agreement, scenario, "refund_due(t1, c1, 0.00)", time_budget=None)
+    second = whatif.flip_search(agreement, scenario, "refund_due(t1, c1, 0.00)", time_budget=None)
     assert first.to_text() == second.to_text() and first.evaluations == second.evaluations
