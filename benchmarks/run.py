@@ -149,7 +149,7 @@ def explorer_figures(agreement: kb.KnowledgeBase) -> None:
     for name, target in [("force_majeure_earthquake_outage_provider_not_liable.yaml", "liable(jd_cloud, outage)"),
                          ("force_majeure_earthquake_outage_provider_not_liable.yaml",
                           "exempt_from_liability(jd_cloud, outage)"),
-                         ("termination_severe_breach_nonpayment_no_refund.yaml", "refund_due(t1, 0)")]:
+                         ("termination_severe_breach_nonpayment_no_refund.yaml", "refund_outcome(t1, no_refund)")]:
         scenario = agreement.load_scenario(name)
         t = time.perf_counter()
         result = whatif.flip_search(agreement, scenario, target)

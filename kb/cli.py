@@ -166,6 +166,9 @@ def cmd_interpretations(args) -> int:
     if not readings:
         print("no interpretations declared")
         return 0
+    if args.markdown:
+        print(interpretations_markdown(readings))
+        return 0
     for item in readings:
         print(f"{item['name']} [{', '.join(item['clauses'])}]")
         print(f"  question:    {item['question']}")
@@ -173,6 +176,20 @@ def cmd_interpretations(args) -> int:
         print(f"  alternative: {item['alternative']}")
         print(f"  rules:       {', '.join(item['rules']) or '(none)'}")
     return 0
+
+
+def interpretations_markdown(readings: list[dict]) -> str:
+    """The interpretations as the knowledge base README lists them, generated from the
+    vocabulary so that the README never drifts from it (a test compares the two)."""
+    blocks = []
+    for item in readings:
+        blocks.append("\n".join([
+            f"### `{item['name']}` ({', '.join(item['clauses'])})", "",
+            f"*{item['question']}*", "",
+            f"- **Default:** {item['default']}",
+            f"- **Alternative:** {item['alternative']}",
+            f"- Consulted by: {', '.join(f'`{r}`' for r in item['rules'])}"]))
+    return "\n\n".join(blocks)
 
 
 def cmd_graph(args) -> int:
@@ -252,6 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     clause.add_argument("id")
     clause.set_defaults(func=cmd_clause)
     interp = sub.add_parser("interpretations", help="list the named interpretations of ambiguous passages")
+    interp.add_argument("--markdown", action="store_true",
+                        help="print them as the knowledge base README lists them (one section each)")
     interp.set_defaults(func=cmd_interpretations)
     vocabulary = sub.add_parser("vocabulary", help="the vocabulary as a catalogue: what a scenario may state, "
                                                    "what the rules conclude, the values of each type")

@@ -67,6 +67,7 @@ STANDING = [
     "integral_part_of_terms(order_page)",
     "integral_part_of_terms(payg_published_rules)",
     "integral_part_of_terms(web_service_description)",
+    "obliged(jd_cloud, clear_non_human_faults)",
     "obliged(jd_cloud, comply_with_terms_in_service_provision)",
     "obliged(jd_cloud, keep_confidential_information_confidential)",
     "obliged(jd_cloud, maintain_service_bottom_part)",

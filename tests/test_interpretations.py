@@ -156,16 +156,22 @@ def test_the_cli_lists_interpretations_with_the_rules_that_consult_them(agreemen
     assert names == sorted(names) and "start_day_counts" in names
     start = listing[names.index("start_day_counts")]
     assert start["rules"] == ["$period_start_offset"]
-    assert start["clauses"] == ["2.2.1.2", "3.1.3.12", "3.2.6", "4.3", "7.1", "7.3.5"]
+    assert start["clauses"] == ["2.2.1.2", "3.1.3.12", "3.2.6", "4.3", "7.1", "7.3.5", "10.1"]
 
 
-def test_the_knowledge_base_documentation_lists_every_interpretation_with_its_clauses(agreement):
+def test_the_knowledge_base_documentation_is_generated_from_the_vocabulary(agreement):
+    """The README lists every interpretation, area and omitted clause exactly as the vocabulary
+    and the coverage files say (``python -m kb interpretations --markdown`` prints the list)."""
+    from kb.cli import interpretations_markdown
+
     readme = (agreement.root / "README.md").read_text(encoding="utf-8")
     listing = agreement.interpretations()
     assert len(listing) >= 6
-    for item in listing:
-        assert f"### `{item['name']}` ({', '.join(item['clauses'])})" in readme, item["name"]
-        assert item["default"] in readme and item["alternative"] in readme
+    assert interpretations_markdown(listing) in readme
+    for area, title in agreement.vocabulary.areas.items():
+        assert f"- `{area}`: {title}\n" in readme
+    for cid, reason in agreement.omissions.items():
+        assert f"- **{cid}**: {reason}\n" in readme
 
 
 def test_every_interpretation_has_scenarios_for_it(agreement):
