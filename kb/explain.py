@@ -418,6 +418,18 @@ class Explainer:
             for a, spec in zip(rule.head.args, head_decl.args):
                 if isinstance(a, Var):
                     kinds.setdefault(a.name, spec.type.kind)
+        # a variable bound by X = expr (an aggregate, a function, arithmetic) has the expression's kind
+        changed = True
+        while changed:
+            changed = False
+            for item in rule.body:
+                if isinstance(item, Comparison) and item.op == "=":
+                    for target, source in ((item.left, item.right), (item.right, item.left)):
+                        if isinstance(target, Var) and target.name not in kinds:
+                            kind = expr_kind(source, kinds)
+                            if kind is not None:
+                                kinds[target.name] = kind
+                                changed = True
         return kinds
 
     def show_expr(self, e, subst: Subst, kinds: dict[str, str]) -> str:

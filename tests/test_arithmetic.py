@@ -49,6 +49,10 @@ VOCABULARY = SMALL_VOCABULARY.replace("inputs:\n", """inputs:
     args: {account: id}
     doc: The account received two payments or more.
     area: graph
+  doubled:
+    args: {account: id, amount: amount}
+    doc: Twice what was paid.
+    area: graph
 """, 1)
 
 Q = '@cites 2.1\n@gloss A test rule.\n@quote 2.1 "The fee is due"\n'
@@ -71,6 +75,9 @@ RULES = {"graph": f"""
 
 @rule two_or_more
 {Q}busy(A) :- opened(A, _), count(P : payment(P, A, _)) >= 2.
+
+@rule twice
+{Q}doubled(A, D) :- opened(A, _), S = sum(X, P : payment(P, A, X)), D = S * 2.
 """}
 
 
@@ -151,6 +158,13 @@ def test_the_explanation_shows_the_arithmetic_and_the_items(accounts):
             "(= 1000.00 = 600.00 + 400.00, over payment(p1, a, 600.00); payment(p2, a, 400.00))") in text
     assert "N = months_started(O, C) holds: 2 = months_started(2026-01-15, 2026-02-16) (= 2)" in text
     assert "payment(p1, a, 600.00)  <- fact of the scenario" in text  # the items summed are premises
+
+
+def test_a_figure_bound_by_an_aggregate_is_shown_as_an_amount(accounts):
+    result = accounts.evaluate(["opened(a, 2026-01-15)", "payment(p1, a, 10.50)"])
+    text = result.explain("doubled(a, 21.00)").to_text()
+    assert "D = S * 2 holds: 21.00 = 10.50 * 2 (= 21.00)" in text
+    assert "S = sum(X, P : payment(P, A, X)) holds: 10.50 = sum(X, P : payment(P, a, X))" in text
 
 
 def test_evaluations_with_aggregates_stay_isolated(accounts):
