@@ -17,7 +17,7 @@ EXCEPTION = "not liable(P, B) :- exempt_from_liability(P, B)."
 
 def _nbval(notebook: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
-                           "-q", str(notebook)], cwd=notebook.parent, capture_output=True, text=True, timeout=300)
+                           "-vv", str(notebook)], cwd=notebook.parent, capture_output=True, text=True, timeout=300)
 
 
 def _quickstart_on(tmp_path: Path, rules_change=None) -> Path:
@@ -55,5 +55,5 @@ def test_dropping_the_force_majeure_exception_fails_the_notebook_with_the_change
     assert proc.returncode == 1
     out = proc.stdout
     assert "mismatch 'stdout'" in out
-    assert "liable(jd_cloud, B)? no" in out            # the committed answer
-    assert "liable(jd_cloud, B)? [{'B': 'outage'}]" in out  # the answer the altered rules give
+    assert "liable(jd_cloud, B): no" in out            # the committed answer
+    assert "liable(jd_cloud, B): B = outage" in out    # the answer the altered rules give
