@@ -321,7 +321,8 @@ def test_check_reports_all_checks_passed_and_the_coverage():
     assert "  8.1          encoded by disc_liability_for_confidentiality_breach, " \
            "disc_use_outside_service_purposes_liability, liab_jd_cloud_answers_for_part, " \
            "liab_jd_cloud_cause_contributed, liab_liability_for_uncleared_fault, " \
-           "liab_no_liability_user_reasons, liab_reduced_for_user_contribution, liab_user_cause_whole_alone, " \
+           "liab_no_liability_user_reasons, liab_reduced_for_missing_backup, liab_reduced_for_user_contribution, " \
+           "liab_user_bears_whole_failure, liab_user_cause_whole_alone, " \
            "liable_for_breach, ret_liability_for_early_deletion, " \
            "term_liability_for_termination_without_ground" in lines
     start = lines.index("clauses: 98 (preamble and numbered clauses)")
