@@ -23,7 +23,7 @@ from .matching import (
 from .program import BLOCKED, FIRES, Program
 from .terms import (
     _PRECEDENCE, Aggregate, Atom, BinOp, Call, Comparison, Const, Literal, ParamRef, Rule, Var, aggregates_of, body_literals,
-    expr_kind, render_value,
+    expr_kind, params_of, render_value,
 )
 from .vocabulary import Vocabulary
 
@@ -58,9 +58,12 @@ class Step:
     premises: list["Step"] = field(default_factory=list)
     conditions: list[str] = field(default_factory=list)  # negations and comparisons that held
     exceptions: list["ExceptionNote"] = field(default_factory=list)
+    parameters: list[dict] = field(default_factory=list)  # the numbers from the text the rule used
 
     def clause_ids(self) -> set[str]:
         ids = set(self.rule.cites) if self.rule else set()
+        for p in self.parameters:  # a number from the text is cited like the rule using it
+            ids |= set(p["cites"])
         for p in self.premises:
             ids |= p.clause_ids()
         for e in self.exceptions:
@@ -76,6 +79,8 @@ class Step:
             out["conditions"] = self.conditions
         if self.exceptions:
             out["exceptions"] = [e.to_json() for e in self.exceptions]
+        if self.parameters:
+            out["parameters"] = self.parameters
         if self.premises:
             out["premises"] = [p.to_json() for p in self.premises]
         return out
@@ -353,8 +358,18 @@ class Explainer:
             step = Step(f"not {shown}" if rule.negated_head else shown, "rule", RuleInfo.of(rule),
                         premises, conditions)
             step.exceptions = self._exception_notes(rule, args, ancestors)
+            step.parameters = [self.parameter_used(name) for name in params_of(body)]
             return step
         return None
+
+    def parameter_used(self, name: str) -> dict:
+        """A parameter a derivation used: its value here (a reading may change it) and the clauses
+        of that value."""
+        param = self.program.params[name]
+        reading = self.view.param_reading(name)
+        if reading is not None:
+            param = next(v for v in self.program.param_variants[name] if v.reading == reading)
+        return {"name": name, "value": param.value, "cites": list(param.cites), "reading": reading}
 
     def _aggregate_premises(self, body, s: Subst, ancestors: frozenset, premises: list) -> bool:
         """Add the proofs of the atoms each aggregate of ``body`` counted (the items summed or

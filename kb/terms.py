@@ -262,6 +262,33 @@ def expr_parts(e: Expr):
             yield from expr_parts(a)
 
 
+def params_of(body) -> list[str]:
+    """The parameters (``$name``) a body uses, in order of first use, inside functions and
+    aggregates too."""
+    names: list[str] = []
+
+    def walk(e) -> None:
+        if isinstance(e, ParamRef):
+            names.append(e.name)
+        elif isinstance(e, BinOp):
+            walk(e.left)
+            walk(e.right)
+        elif isinstance(e, Call):
+            for a in e.args:
+                walk(a)
+        elif isinstance(e, Aggregate):
+            for item in e.body:
+                if isinstance(item, Comparison):
+                    walk(item.left)
+                    walk(item.right)
+
+    for item in body:
+        if isinstance(item, Comparison):
+            walk(item.left)
+            walk(item.right)
+    return _unique(names)
+
+
 def aggregates_of(item: "BodyItem") -> list[Aggregate]:
     """The aggregates written in a body item (a comparison's sides)."""
     if isinstance(item, Comparison):
