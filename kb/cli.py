@@ -21,6 +21,8 @@ def _kb(args) -> KnowledgeBase:
 
 
 def cmd_ask(args) -> int:
+    from .constraints import violations
+
     kb = _kb(args)
     result = kb.evaluate(kb.load_scenario(args.scenario))
     if args.query:
@@ -33,6 +35,9 @@ def cmd_ask(args) -> int:
         if result.scenario.unknown:
             payload["in_question"] = result.in_question
             payload["open"] = [r.to_json() for r in open_rows]
+        inconsistent = violations(result)
+        if inconsistent:
+            payload["inconsistent"] = [str(v) for v in inconsistent]
         if args.explain:
             payload["explanations"] = [result.explain(c).to_json() for c in conclusions]
             if open_rows:
@@ -48,6 +53,11 @@ def cmd_ask(args) -> int:
     print(f"conclusions from the facts ({len(specific)}):")
     for c in specific:
         print(f"  {c.text}")
+    inconsistent = violations(result)
+    if inconsistent:
+        print(f"INCONSISTENT: conclusions that cannot both be true ({len(inconsistent)}):")
+        for v in inconsistent:
+            print(f"  {v}")
     if result.scenario.unknown:
         print(f"open conclusions, which depend on the facts in question ({len(open_rows)}):")
         for row in open_rows:
@@ -122,8 +132,29 @@ def cmd_check(args) -> int:
           f"{len({r.id for r in rules})} rules, {len(kb.program.params)} parameters, "
           f"{len(kb.vocabulary.inputs)} inputs, {len(kb.vocabulary.conclusions)} conclusions: all checks passed")
     print(_areas_text(kb))
+    print(_constraints_text(kb))
     print(kb.coverage().to_text())
     return 0
+
+
+def _constraints_text(kb) -> str:
+    """The declared constraints, and the violations found over every shipped scenario (each case of
+    its facts in question included): conclusions that cannot both be true never both hold."""
+    from .constraints import violations
+
+    if not kb.constraints:
+        return "constraints: none declared"
+    found = []
+    files = kb.scenario_files()
+    for path in files:
+        result = kb.evaluate(kb.load_scenario(path))
+        found += [f"    {Path(path).name}: {v}" for v in violations(result)]
+    on_facts = sum(c.on_inputs for c in kb.constraints)
+    lines = [f"constraints ({len(kb.constraints)}; {on_facts} between stated facts, refused when a scenario loads): "
+             f"{len(found)} violation{'s' if len(found) != 1 else ''} over {len(files)} shipped scenarios"]
+    for c in kb.constraints:
+        lines.append(f"  {c.name} [{', '.join(c.clauses)}]: {c.text}")
+    return "\n".join(lines + found)
 
 
 def _areas_text(kb) -> str:

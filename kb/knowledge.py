@@ -9,6 +9,7 @@ A knowledge base is a folder of data with a manifest, ``agreement.yaml``::
     rules: rules              # folder of <area>.dl rule files
     scenarios: scenarios      # folder of *.yaml scenarios
     coverage: coverage        # clauses deliberately not encoded, with the reason (folder or file)
+    constraints: constraints.yaml  # conclusions that cannot both be true (kb.constraints)
 
 Nothing in the folder is executed: the kit parses every file itself.
 """
@@ -59,7 +60,8 @@ class KnowledgeBase:
     """
 
     def __init__(self, root: Path, name: str, title: str, clauses: ClauseTree, vocabulary: Vocabulary,
-                 program: Program, scenarios_dir: Path | None, omissions: dict[str, str]):
+                 program: Program, scenarios_dir: Path | None, omissions: dict[str, str],
+                 constraints: list | None = None):
         self.root = root
         self.name = name
         self.title = title
@@ -68,6 +70,7 @@ class KnowledgeBase:
         self.program = program
         self.scenarios_dir = scenarios_dir
         self.omissions = omissions
+        self.constraints = constraints or []  # conclusions that cannot both be true (kb.constraints)
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
         self._standing: frozenset | None = None
@@ -99,14 +102,22 @@ class KnowledgeBase:
     def scenario(self, facts: list, name: str = "scenario", *, denied: list = (), unknown: list = ()) -> Scenario:
         """A scenario from fact strings such as ``"event(quake, earthquake)"``, with the facts it
         denies (``"migration_notice(m1, _)"``) and the facts in question."""
-        return build_scenario(facts, self.vocabulary, name=name, denied=denied, unknown=unknown)
+        return self._checked(build_scenario(facts, self.vocabulary, name=name, denied=denied, unknown=unknown))
+
+    def _checked(self, scenario: Scenario) -> Scenario:
+        """The scenario, once its facts are checked against the constraints between facts."""
+        if self.constraints:
+            from .constraints import check_facts
+
+            check_facts(scenario, self)
+        return scenario
 
     def load_scenario(self, path: Union[str, Path]) -> Scenario:
         path = Path(path)
         if not path.is_absolute() and not path.exists() and self.scenarios_dir is not None \
                 and (self.scenarios_dir / path).exists():
             path = self.scenarios_dir / path
-        return load_scenario(path, self.vocabulary, file=_display_path(path))
+        return self._checked(load_scenario(path, self.vocabulary, file=_display_path(path)))
 
     def facts_of(self, scenario: Scenario) -> list[str]:
         """The scenario's facts as they are written in a scenario file, sorted; the interpretations
@@ -141,7 +152,7 @@ class KnowledgeBase:
                 raise ScenarioError(f"cannot add {render(*fact.key)}: the scenario denies it", file="<add>")
             in_question.pop(fact.key, None)
             current[fact.key] = fact.atom
-        return scenario.with_facts(list(current.values()), name=name, unknown=list(in_question.values()))
+        return self._checked(scenario.with_facts(list(current.values()), name=name, unknown=list(in_question.values())))
 
     def scenario_files(self) -> list[Path]:
         if self.scenarios_dir is None or not self.scenarios_dir.exists():
@@ -546,7 +557,8 @@ def load_knowledge_base(root: Union[str, Path]) -> KnowledgeBase:
     root = Path(root)
     manifest_path = root / "agreement.yaml"
     manifest = read_yaml(manifest_path, file=_display_path(manifest_path), error=VocabularyError)
-    items = manifest.check_keys(("name", "title", "text", "vocabulary", "rules", "scenarios", "coverage"),
+    items = manifest.check_keys(("name", "title", "text", "vocabulary", "rules", "scenarios", "coverage",
+                                 "constraints"),
                                 "the manifest", required=("name", "title", "text", "vocabulary", "rules"),
                                 error=VocabularyError)
 
@@ -577,8 +589,13 @@ def load_knowledge_base(root: Union[str, Path]) -> KnowledgeBase:
                                   f"nothing", file=interp.file, line=interp.line)
     omissions = _load_omissions(path_of("coverage"), clauses) if "coverage" in items else {}
     scenarios = path_of("scenarios") if "scenarios" in items else None
+    constraints = []
+    if "constraints" in items:
+        from .constraints import load_constraints
+
+        constraints = load_constraints(path_of("constraints"), vocabulary, clauses, display=_display_path)
     return KnowledgeBase(root, items["name"].text("name"), items["title"].text("title"), clauses, vocabulary,
-                         program, scenarios, omissions)
+                         program, scenarios, omissions, constraints)
 
 
 def _load_omissions(path: Path, clauses: ClauseTree) -> dict[str, str]:

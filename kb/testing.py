@@ -22,10 +22,11 @@ class ScenarioReport:
     name: str
     outcomes: list[Outcome] = field(default_factory=list)
     error: str = ""
+    violations: list[str] = field(default_factory=list)  # conclusions that cannot both be true
 
     @property
     def ok(self) -> bool:
-        return not self.error and all(o.ok for o in self.outcomes)
+        return not self.error and not self.violations and all(o.ok for o in self.outcomes)
 
 
 @dataclass
@@ -46,6 +47,9 @@ class Report:
                 lines.append(f"     {s.error}")
                 failed += 1
                 continue
+            for v in s.violations:
+                failed += 1
+                lines.append(f"     {v}")
             for o in s.outcomes:
                 if o.ok:
                     passed += 1
@@ -108,10 +112,16 @@ def _conditions_of(literal_sets) -> str:
 
 
 def run_scenario(kb: KnowledgeBase, scenario: Scenario) -> ScenarioReport:
+    """Every expectation of the scenario, and the knowledge base's constraints: two conclusions
+    that cannot both be true fail the scenario, named with the rules that derived them."""
+    from .constraints import violations
+
     report = ScenarioReport(scenario.file, scenario.name)
     result = kb.evaluate(scenario)
     for exp in scenario.expectations:
         report.outcomes.append(check_expectation(kb, result, exp))
+    if not scenario.unknown or len(scenario.unknown) <= 8:
+        report.violations = [str(v) for v in violations(result)]
     return report
 
 

@@ -6,7 +6,8 @@ refunds, and a request for data after the terms end. For each of the 4,096 combi
   * no disclosure is both permitted and forbidden, and no party both permitted and forbidden
     the same conduct (the declared overrides always leave one winner);
   * every termination has exactly one refund outcome;
-  * every conclusion has an explanation that cites at least one clause.
+  * every conclusion has an explanation that cites at least one clause;
+  * no constraint the knowledge base declares (constraints.yaml) is violated.
 """
 from __future__ import annotations
 
@@ -79,7 +80,9 @@ def test_the_sweep_reaches_the_interesting_cases(agreement):
 
 
 def check_invariants(result) -> list[str]:
-    problems = []
+    from kb.constraints import violations
+
+    problems = [str(v) for v in violations(result)]  # the declared constraints (constraints.yaml)
     for row in result.matching("liable(P, B)"):
         if result.holds(f"exempt_from_liability({row.args[0]}, {row.args[1]})"):
             problems.append(f"both liable and exempt: {row.text}")
