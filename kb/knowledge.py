@@ -80,7 +80,7 @@ class KnowledgeBase:
                 f"{len(self.program.rules)} rules>")
 
     def standing_conclusions(self) -> frozenset["Conclusion"]:
-        """Conclusions that hold in the empty scenario: terms that apply whatever the facts
+        """Conclusions that hold in the empty scenario: terms the text states without condition
         (governing law, the agreed court ...), computed once."""
         if self._standing is None:  # a concurrent first call computes the same set: harmless
             self._standing = frozenset(self.evaluate(Scenario("empty", ())).conclusions)
@@ -420,7 +420,7 @@ class Evaluation:
     def ask(self, pattern: Union[str, Atom], standing: bool = True) -> list[dict[str, str]]:
         """Answers to a pattern with variables: one dict per answer (variable -> value as text),
         sorted. A ground pattern that holds answers ``[{}]``; no answer is ``[]``. With
-        ``standing=False`` the standing conclusions (true whatever the facts, such as the
+        ``standing=False`` the standing conclusions (true on the text alone, such as the
         governing law) are left out: only what the scenario's facts bring."""
         atom = self.kb.parse_pattern(pattern)
         decl = self.kb.vocabulary.predicate(atom.pred)

@@ -429,8 +429,22 @@ def _candidates(kb, scenario: Scenario, target: Atom) -> list[_Candidate]:
                 additions[text] = _Candidate(Change(add=text), frozenset({("+", text)}),
                                              distance((name, combo)), False, (text,), frozenset(combo))
     out += sorted(additions.values(), key=lambda c: (c.distance, c.change.add))
+    # a change that makes the scenario state facts that cannot both be stated (kb.constraints:
+    # a second creation date, one termination asserted two ways) is no possible scenario
+    out = [c for c in out if _possible(kb, scenario, (c.change,))]
     order = {id(c): i for i, c in enumerate(out)}
     return sorted(out, key=lambda c: (not c.existing, c.distance, _kind_rank(c.change), order[id(c)]))
+
+
+def _possible(kb, scenario: Scenario, changes) -> bool:
+    """Whether the changes give a scenario the knowledge base accepts (its facts consistent)."""
+    if not kb.constraints:
+        return True
+    try:
+        apply_changes(kb, scenario, changes)
+    except ScenarioError:
+        return False
+    return True
 
 
 def candidate_changes(kb, scenario: Scenario, pred: Union[str, Atom], max_candidates: int = 400
@@ -604,6 +618,8 @@ def flip_search(kb, scenario: Scenario, conclusion: Union[str, Atom], *, max_siz
 
     def evaluate(changes: tuple[_Candidate, ...]) -> dict | None:
         nonlocal exhausted
+        if len(changes) > 1 and not _possible(kb, scenario, [c.change for c in changes]):
+            return {}  # two changes that together state contradicting facts: not a scenario
         if result.evaluations >= max_evaluations:
             reasons.append(f"evaluation budget of {max_evaluations} scenarios reached")
         elif time_budget is not None and time.perf_counter() - start > time_budget:
@@ -641,6 +657,8 @@ def flip_search(kb, scenario: Scenario, conclusion: Union[str, Atom], *, max_siz
             model = evaluate(pair)
             if model is None:
                 break
+            if not model:
+                continue
             result.pairs_tried += 1
             if (row in model[atom.pred]) != holds_now:
                 flipped.append(pair)

@@ -48,6 +48,7 @@ def assert_one_error_line(proc: subprocess.CompletedProcess, expected: str | Non
 
 STANDING = [
     "agreed_court(daxing_district_peoples_court_beijing)",
+    "forbidden(jd_cloud, disclose_user_data_outside_4_2)",
     "forbidden(jd_cloud, sue_before_negotiation_fails)",
     "forbidden(jd_cloud, sue_outside_agreed_court)",
     "forbidden(user, damage_jd_group_interests)",
@@ -97,6 +98,8 @@ STANDING = [
     "permitted(jd_cloud, use_user_data_for_services)",
     "permitted(user, choose_payment_mode)",
     "permitted(user, choose_service_type)",
+    "prevailing_provision(dispute_court, daxing_district_peoples_court_beijing)",
+    "prevailing_provision(governing_law, prc_law)",
     "specially_drawn_to_attention(court_selection_terms)",
     "specially_drawn_to_attention(restriction_and_exemption_terms)",
     "specially_drawn_to_attention(violation_handling_terms)",
@@ -318,20 +321,30 @@ def test_check_reports_all_checks_passed_and_the_coverage():
     lines = proc.stdout.splitlines()
     assert re.fullmatch(r'JD Cloud "JCS for Kubernetes" Service Terms: 97 numbered clauses, \d+ rules, '
                         r'\d+ parameters, \d+ inputs, \d+ conclusions: all checks passed', lines[0])
-    assert "  8.1          encoded by disc_liability_for_confidentiality_breach, " \
-           "disc_use_outside_service_purposes_liability, liab_jd_cloud_answers_for_part, " \
-           "liab_jd_cloud_cause_contributed, liab_liability_for_uncleared_fault, " \
-           "liab_no_liability_user_reasons, liab_reduced_for_missing_backup, liab_reduced_for_user_contribution, " \
-           "liab_user_bears_whole_failure, liab_user_cause_whole_alone, " \
+    assert "  8.1          encoded by disc_liability_for_4_2_breach, " \
+           "disc_liability_for_confidentiality_breach, disc_use_outside_service_purposes_liability, " \
+           "fee_any_unpaid_fee_legal_action, liab_attributable_behind, liab_attributable_between, " \
+           "liab_attributable_jd_cloud_side, liab_event_behind, liab_event_behind_chain, " \
+           "liab_event_has_cause, liab_failure_traced_through_chain, liab_failure_traced_to_cause, " \
+           "liab_jd_cloud_answers_for_part, liab_jd_cloud_answers_for_third_party, " \
+           "liab_jd_cloud_cause_contributed, liab_jd_cloud_event_kinds, liab_jd_cloud_side_event, " \
+           "liab_liability_for_uncleared_fault, liab_no_liability_user_reasons, " \
+           "liab_operative_attributable_cause, liab_operative_first_event, " \
+           "liab_reduced_for_missing_backup, liab_reduced_for_user_contribution, " \
+           "liab_third_party_event_kinds, liab_user_bears_whole_failure, liab_user_cause_whole_alone, " \
            "liable_for_breach, ret_liability_for_early_deletion, " \
-           "term_liability_for_termination_without_ground" in lines
+           "term_liability_for_measure_without_ground, term_liability_for_termination_without_ground" in lines
     start = lines.index("clauses: 98 (preamble and numbered clauses)")
     assert lines[start + 1:start + 3] == ["encoded: 84, omitted with a reason: 14, pending: 0, unaccounted: 0",
                                           "accounted: 100.0%"]
     assert lines[1].startswith("areas (15): each has vocabulary/<area>.yaml")
     assert any(line.split()[:4] == ["force_majeure", "5", "inputs,", "5"] for line in lines[2:start])
-    assert "  9.1          encoded by " \
-           "fm_cause_excused_force_majeure, fm_concurrent_cause_no_full_exemption, fm_excuses_failure_it_caused, fm_excuses_party, fm_exempts_breach, fm_no_liability, fm_partly_exempt, fm_suffered_by_failing_party, fm_suffered_input, fm_unexcused_concurrent_cause, term_breach_excused_by_force_majeure" in lines
+    assert "  9.1          encoded by fm_cause_excused_force_majeure, " \
+           "fm_concurrent_cause_no_full_exemption, fm_excuses_failure_it_caused, fm_excuses_party, " \
+           "fm_exempts_breach, fm_jd_cloud_answers_for_cause, fm_no_liability, fm_partly_exempt, " \
+           "fm_suffered_by_failing_party, fm_suffered_input, fm_unexcused_concurrent_cause, " \
+           "fm_user_answers_for_cause, liab_attributable_force_majeure, " \
+           "term_breach_excused_by_force_majeure" in lines
 
 
 def test_clause_prints_the_text_of_9_2():

@@ -69,7 +69,7 @@ def test_explanation_and_why_not_panels(agreement):
     ex = Explorer(agreement, agreement.scenario(QUAKE_FACTS), graph=True)
     ex.select("exempt_from_liability(jd_cloud, outage)")
     assert "[9.1]" in ex.explanation_panel.value and "holds" in ex.explanation_panel.value
-    assert ex.graph_view.highlighted == ["9.1", "9.2"]
+    assert ex.graph_view.highlighted == ["8.1", "9.1", "9.2"]
     ex.select("liable(jd_cloud, outage)")
     assert "does not hold" in ex.explanation_panel.value
     assert "fm_no_liability" in ex.explanation_panel.value

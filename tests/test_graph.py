@@ -68,7 +68,8 @@ def test_uses_and_concludes_edges(g):
     # fm_excuses_party cites 9.1 and uses force_majeure, concluded by rules citing 9.2
     assert "rule fm_excuses_party uses force_majeure" in g.edges["9.1", "9.2"]["evidence_uses"]
     deps = G.dependencies(g, "9.2")
-    assert deps["uses"] == ["9.1"]
+    # 8.1: the rules of 9.2 read the operative cause of a failure (chains of causes, rules citing 8.1)
+    assert deps["uses"] == ["8.1", "9.1"]
     assert "pred:force_majeure" in deps["concludes"]
 
 
@@ -90,10 +91,12 @@ def test_impact_set_of_9_2(g):
     assert impact & unrelated == set()
     # a force-majeure excuse of the user's breach changes the governing ground of a termination and so
     # which 7.3.5 refund rule applies, including its pay-as-you-go spending under the published billing;
-    # liability for a data loss decides whether the missing backup reduces it (3.1.10)
+    # liability for a data loss decides whether the missing backup reduces it (3.1.10); force majeure
+    # stops a chain of causes, so it decides which cause is operative: whether a defect (3.1.9), a
+    # maintenance interruption or path blocking (8.2) or a measure of JD Cloud (3.2.1) excuses
     assert [n for n in G.sort_nodes(impact) if not n.startswith(G.PRED)] == [
-        "2.2.2", "3.1.4", "3.1.5", "3.1.10", "3.2.3", "3.2.4", "7.3", "7.3.3", "7.3.4", "7.3.5", "8.1", "8.3", "8.4",
-        "9.1", "11.3"]
+        "2.2.2", "3.1.4", "3.1.5", "3.1.9", "3.1.10", "3.2.1", "3.2.3", "3.2.4", "7.3", "7.3.3", "7.3.4", "7.3.5",
+        "8.1", "8.2", "8.2.1", "8.2.2", "8.3", "8.4", "9.1", "11.3"]
     assert "9.2" not in impact
 
 
@@ -323,4 +326,9 @@ def test_pointers_are_drawn_but_not_followed_by_impact(g):
     assert ("preamble", "10.2") in G.edges_of_kind(g, "points")
     assert ("preamble", "10.2") not in G.edges_of_kind(g, "refers")
     assert g.edges["preamble", "10.2"]["evidence_points"] == "the selection terms of jurisdictional courts"
-    assert "preamble" not in G.impact_set(g, "10.2") and "preamble" not in G.impact_set(g, "9.2")
+    assert "preamble" not in G.impact_set(g, "9.2")
+    # 10.2's court reaches the preamble's rules of precedence through the rules (what the
+    # click-accepted terms provide on the court), never through the pointer
+    assert G.impact_paths(g, "10.2")["preamble"] == [
+        ("10.2", "pred:click_terms_provide", "concludes: rule jur_10_2_daxing_court"),
+        ("pred:click_terms_provide", "preamble", "reads: rule prec_click_text_says_what_it_says uses click_terms_provide")]

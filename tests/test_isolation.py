@@ -64,9 +64,10 @@ def scenarios(draw) -> tuple[str, ...]:
     for e in events:
         for kind in draw(st.sets(st.sampled_from(KINDS), min_size=1, max_size=2)):
             facts.add(f"event({e}, {kind})")
-        for c in draw(st.sets(st.sampled_from(CRITERIA))):
+        met = draw(st.sets(st.sampled_from(CRITERIA)))
+        for c in met:
             facts.add(f"criterion_met({e}, {c})")
-        for c in draw(st.sets(st.sampled_from(CRITERIA), max_size=1)):
+        for c in draw(st.sets(st.sampled_from(CRITERIA), max_size=1)) - met:  # a quality is met or not
             facts.add(f"criterion_not_met({e}, {c})")
         for p in draw(st.sets(st.sampled_from(PARTIES), max_size=2)):
             facts.add(f"suffered({p}, {e})")
@@ -185,10 +186,12 @@ def _draw_with(rng: random.Random) -> tuple[str, ...]:
     for e in events:
         for kind in rng.sample(KINDS, rng.randint(1, 2)):
             facts.add(f"event({e}, {kind})")
-        for c in rng.sample(CRITERIA, rng.randint(0, len(CRITERIA))):
+        met = rng.sample(CRITERIA, rng.randint(0, len(CRITERIA)))
+        for c in met:
             facts.add(f"criterion_met({e}, {c})")
         for c in rng.sample(CRITERIA, rng.randint(0, 1)):
-            facts.add(f"criterion_not_met({e}, {c})")
+            if c not in met:  # a quality is met or not, not both
+                facts.add(f"criterion_not_met({e}, {c})")
         for p in rng.sample(PARTIES, rng.randint(0, 2)):
             facts.add(f"suffered({p}, {e})")
         for x in rng.sample(EFFECTS, rng.randint(0, 2)):

@@ -568,7 +568,7 @@ def conclusions_html(kb, evaluation, change, against: str) -> str:
         parts.append("<div><i>No conclusion from these facts yet.</i></div>")
     standing = "".join(f"<li>{html.escape(c.text)}</li>" for c in evaluation.standing)
     parts.append(f"<details class='kb-standing'><summary>and {len(evaluation.standing)} standing terms that "
-                 f"hold whatever the facts</summary><ul>{standing}</ul></details>")
+                 f"hold on the text alone (unless a prevailing text provides otherwise)</summary><ul>{standing}</ul></details>")
     return "\n".join(parts)
 
 
