@@ -5,7 +5,7 @@ refunds, and a request for data after the terms end. For each of the 4,096 combi
   * no party is both liable and exempt from liability for one breach;
   * no disclosure is both permitted and forbidden, and no party both permitted and forbidden
     the same conduct (the declared overrides always leave one winner);
-  * every termination has exactly one refund outcome;
+  * every early termination has exactly one refund outcome;
   * every conclusion has an explanation that cites at least one clause;
   * no constraint the knowledge base declares (constraints.yaml) is violated.
 """
@@ -91,9 +91,12 @@ def check_invariants(result) -> list[str]:
     for row in result.matching("permitted(P, C)"):
         if result.holds(f"forbidden({row.args[0]}, {row.args[1]})"):
             problems.append(f"both permitted and forbidden: {row.text}")
-    outcomes = result.ask("refund_outcome(t1, R)")
-    if len(outcomes) != 1:
-        problems.append(f"termination t1 has {len(outcomes)} refund outcomes: {outcomes}")
+    terminations = {row.args[0] for row in result.matching("refund_outcome(T, R)")}
+    terminations |= {row.args[0] for row in result.matching("terms_terminated_early(T, D)")}
+    for termination in sorted(terminations):
+        outcomes = result.ask(f"refund_outcome({termination}, R)")
+        if len(outcomes) != 1:
+            problems.append(f"termination {termination} has {len(outcomes)} refund outcomes: {outcomes}")
     for conclusion in result.conclusions:
         explanation = result.explain(conclusion)
         if not explanation.holds or not explanation.clause_ids():
@@ -109,5 +112,89 @@ def test_invariants_hold_for_every_combination(agreement, chunk):
         result = agreement.evaluate(facts_of(combination))
         for problem in check_invariants(result):
             on = [name for name, flag in zip(TOGGLES, combination) if flag]
+            failures.append(f"{problem} (facts on: {', '.join(on) or 'none'})")
+    assert failures[:10] == []
+
+
+# --- a second sweep: the facts of measures, chains of causes and prevailing texts -------------
+# 10 interacting yes/no facts (1,024 combinations): a suspension by JD Cloud and the grounds that
+# may permit it, a chain of causes behind an outage (an epidemic, a lockdown, a third party, a
+# staff error), a data loss without backup, a stamped text naming another court and cap, and a
+# disclosure of usage records JD Cloud generated. Every combination must respect the declared
+# constraints and explain each conclusion.
+
+BASE_MEASURES = [
+    "service_created_on(c1, 2026-01-01)",
+    "service_purchased(c1, pay_in_advance, 2026-01-01)",
+    "order_page_price(c1, 1200.00)",
+    # half the fee paid: the order awaits payment unless the rest is stated overdue (fee_overdue);
+    # paying it all and stating it overdue would be facts that cannot both be true
+    "fee_payment(p1, c1, 2026-01-01, 600.00)",
+    "jd_cloud_suspended_service(susp1, c1, 2026-03-05)",
+    "breach(jd_cloud, outage)",
+    "breach_concerns_service(outage, c1)",
+    "breach_caused_by(outage, lockdown)",
+    "event(lockdown, other_event)",
+    "user_claims_damages(outage, direct_damages, 800.00)",
+    "information_generated_by_jd_cloud(usage_log)",
+    "information_disclosure(d2, jd_cloud, usage_log, third_party)",
+    "disclosure_made(d2)",
+]
+
+TOGGLES_MEASURES = {
+    "spam_before_suspension": ["user_engaged_in(spam1, bulk_unsolicited_email)", "act_date(spam1, 2026-03-01)"],
+    "fee_overdue": ["prepaid_fee_overdue(c1)"],
+    "suspension_caused_the_outage": ["breach_caused_by(outage, susp1)"],
+    "epidemic_behind_the_lockdown": ["event(epi, plague_epidemic)", "event_caused_by(lockdown, epi)",
+                                     "suffered(jd_cloud, lockdown)", "affects_performance(lockdown, impossible)"],
+    "third_party_cut": ["event(cut, third_party_act)", "breach_caused_by(outage, cut)"],
+    "staff_error": ["event(err, jd_cloud_staff_error)", "breach_caused_by(outage, err)"],
+    "data_lost_without_backup": ["breach(jd_cloud, loss1)", "breach_type(loss1, data_loss)",
+                                 "breach_caused_by(loss1, err2)", "event(err2, equipment_failure)",
+                                 "user_data_not_backed_up(loss1)"],
+    "stamped_court_and_cap": ["document_provides(dispute_court, stamped_text, haidian_court)",
+                              "document_liability_cap(stamped_text, c1, 500.00)"],
+    "user_consents_to_disclosure": ["user_consented_to_disclosure(d2)"],
+    "lawsuit_in_daxing": ["contract_dispute(dispute1)", "dispute_negotiation_failed_on(dispute1, 2026-03-20)",
+                          "lawsuit_filed(user, dispute1, daxing_district_peoples_court_beijing, 2026-03-21)"],
+}
+
+COMBINATIONS_MEASURES = list(itertools.product((False, True), repeat=len(TOGGLES_MEASURES)))
+
+
+def facts_of_measures(combination) -> list[str]:
+    facts = list(BASE_MEASURES)
+    for on, group in zip(combination, TOGGLES_MEASURES.values()):
+        if on:
+            facts.extend(group)
+    return facts
+
+
+def test_the_second_sweep_reaches_the_interesting_cases(agreement):
+    names = list(TOGGLES_MEASURES)
+
+    def evaluate(*on):
+        return agreement.evaluate(facts_of_measures(tuple(name in on for name in names)))
+
+    nothing = evaluate()
+    assert nothing.holds("measure_without_ground(susp1)") and nothing.holds("prepaid_payment_pending(c1)")
+    assert evaluate("fee_overdue").ask("measure_permitted(susp1, G)") == [{"G": "unpaid_fee"}]
+    spam = evaluate("spam_before_suspension", "suspension_caused_the_outage")
+    assert spam.holds("measure_permitted(susp1, G)") and not spam.holds("liable(jd_cloud, outage)")
+    assert evaluate("epidemic_behind_the_lockdown").holds("exempt_from_liability(jd_cloud, outage)")
+    assert evaluate("epidemic_behind_the_lockdown", "staff_error").holds("liable(jd_cloud, outage)")
+    stamped = evaluate("stamped_court_and_cap", "lawsuit_in_daxing")
+    assert stamped.holds("agreed_court(haidian_court)") and not stamped.holds("agreed_court(daxing_district_peoples_court_beijing)")
+    assert stamped.holds("recoverable_amount(outage, 500.00)")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chunk", range(4))
+def test_invariants_hold_for_every_combination_of_measures_causes_and_texts(agreement, chunk):
+    failures = []
+    for combination in COMBINATIONS_MEASURES[chunk::4]:
+        result = agreement.evaluate(facts_of_measures(combination))
+        for problem in check_invariants(result):
+            on = [name for name, flag in zip(TOGGLES_MEASURES, combination) if flag]
             failures.append(f"{problem} (facts on: {', '.join(on) or 'none'})")
     assert failures[:10] == []
