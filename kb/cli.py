@@ -1,4 +1,4 @@
-"""Command line: ``python -m kb ask|test|check|clause|schema``.
+"""Command line: ``python -m kb ask|test|check|clause|interpretations|vocabulary|schema|graph|review-packet``.
 
 Errors in the input are reported as one readable line on stderr with exit
 code 2; ``test`` exits 1 when an expectation fails.
@@ -120,9 +120,39 @@ def cmd_test(args) -> int:
             files.append(p)
         else:
             raise ScenarioError("file not found", file=str(p))
+    if args.load_only:
+        return _load_only(kb, files)
     report = run_scenario_files(kb, files)
     print(report.to_text())
     return 0 if report.ok else 1
+
+
+def _load_only(kb: KnowledgeBase, files: list[Path]) -> int:
+    """Load each scenario file (vocabulary, types, dates, expectations) without evaluating it: a
+    blind reviewer checks its files without seeing an answer. Exit 2 if one does not load."""
+    invalid = 0
+    for path in files:
+        try:
+            scenario = kb.load_scenario(path)
+        except KbError as exc:
+            invalid += 1
+            print(f"invalid {exc}")
+            continue
+        if not scenario.expectations:
+            invalid += 1
+            print(f"invalid {path}: the scenario has no expectations (add expect: holds / does_not_hold / open)")
+            continue
+        print(f"loads   {path}")
+    print(f"{len(files) - invalid} load, {invalid} invalid")
+    return 2 if invalid else 0
+
+
+def cmd_review_packet(args) -> int:
+    from .review import write_review_packet
+
+    for path in write_review_packet(_kb(args), args.folder, minimum=args.minimum):
+        print(path)
+    return 0
 
 
 def cmd_check(args) -> int:
@@ -200,12 +230,9 @@ def cmd_interpretations(args) -> int:
     if args.markdown:
         print(interpretations_markdown(readings))
         return 0
-    for item in readings:
-        print(f"{item['name']} [{', '.join(item['clauses'])}]")
-        print(f"  question:    {item['question']}")
-        print(f"  default:     {item['default']}")
-        print(f"  alternative: {item['alternative']}")
-        print(f"  rules:       {', '.join(item['rules']) or '(none)'}")
+    from .review import interpretations_text
+
+    sys.stdout.write(interpretations_text(readings))
     return 0
 
 
@@ -293,7 +320,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.set_defaults(func=cmd_ask)
     test = sub.add_parser("test", help="run the expectations of scenario files (default: the agreement's)")
     test.add_argument("paths", nargs="*")
+    test.add_argument("--load-only", action="store_true",
+                      help="only check that the files load (for a blind reviewer: shows no answer)")
     test.set_defaults(func=cmd_test)
+    packet = sub.add_parser("review-packet", help="write what a blind reviewer may read (the text, the "
+                                                  "vocabulary, the interpretations, a brief) into a folder")
+    packet.add_argument("folder")
+    packet.add_argument("--minimum", type=_non_negative, default=60,
+                        help="the number of cases the brief asks for (default: %(default)s)")
+    packet.set_defaults(func=cmd_review_packet)
     check = sub.add_parser("check", help="load and lint the knowledge base; print clause coverage")
     check.set_defaults(func=cmd_check)
     clause = sub.add_parser("clause", help="print a clause")

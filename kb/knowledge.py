@@ -74,6 +74,7 @@ class KnowledgeBase:
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
         self._standing: frozenset | None = None
+        self.text_path: Path | None = None  # the agreement's text (set by load_knowledge_base)
 
     def __repr__(self) -> str:
         return (f"<KnowledgeBase {self.name}: {len(self.clauses.numbered_ids())} numbered clauses, "
@@ -594,8 +595,10 @@ def load_knowledge_base(root: Union[str, Path]) -> KnowledgeBase:
         from .constraints import load_constraints
 
         constraints = load_constraints(path_of("constraints"), vocabulary, clauses, display=_display_path)
-    return KnowledgeBase(root, items["name"].text("name"), items["title"].text("title"), clauses, vocabulary,
-                         program, scenarios, omissions, constraints)
+    kb = KnowledgeBase(root, items["name"].text("name"), items["title"].text("title"), clauses, vocabulary,
+                       program, scenarios, omissions, constraints)
+    kb.text_path = path_of("text")
+    return kb
 
 
 def _load_omissions(path: Path, clauses: ClauseTree) -> dict[str, str]:

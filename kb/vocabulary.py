@@ -155,6 +155,9 @@ class Vocabulary:
         return f"{pred}({', '.join(render_value(v, k) for v, k in zip(args, kinds))})"
 
 
+MAX_VALUES_LISTED = 40  # a longer list of values is pointed to, not printed in an error
+
+
 def coerce_value(const: Const, vtype: ValueType, where: str, *, file=None, line=None, predicate=None) -> Const:
     """Convert a parsed constant to the engine value of ``vtype``, or raise ValueTypeError."""
     def bad(expected: str, suggestion: str | None = None) -> ValueTypeError:
@@ -167,7 +170,12 @@ def coerce_value(const: Const, vtype: ValueType, where: str, *, file=None, line=
     kind = vtype.kind
     if kind == "enum":
         if const.kind != "symbol" or const.value not in vtype.value_names:
-            raise bad(f"one of the {vtype.name} values ({', '.join(vtype.value_names)})",
+            names = vtype.value_names
+            lister = ("python -m kb interpretations" if vtype.name == "interpretation"
+                      else f"python -m kb vocabulary --search {vtype.name}")
+            listed = (f"({', '.join(names)})" if len(names) <= MAX_VALUES_LISTED else
+                      f"({len(names)} of them: {lister} lists them)")
+            raise bad(f"one of the {vtype.name} values {listed}",
                       suggest(str(const.value), dict(vtype.values)))
         return const
     if kind == "id":

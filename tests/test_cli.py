@@ -323,7 +323,7 @@ def test_check_reports_all_checks_passed_and_the_coverage():
                         r'\d+ parameters, \d+ inputs, \d+ conclusions: all checks passed', lines[0])
     assert "  8.1          encoded by disc_liability_for_4_2_breach, " \
            "disc_liability_for_confidentiality_breach, disc_use_outside_service_purposes_liability, " \
-           "fee_any_unpaid_fee_legal_action, liab_attributable_behind, liab_attributable_between, " \
+           "fee_any_unpaid_fee_legal_action, fm_party_cause_between, liab_attributable_behind, liab_attributable_between, " \
            "liab_attributable_jd_cloud_side, liab_event_behind, liab_event_behind_chain, " \
            "liab_event_has_cause, liab_failure_traced_through_chain, liab_failure_traced_to_cause, " \
            "liab_jd_cloud_answers_for_part, liab_jd_cloud_answers_for_third_party, " \
@@ -331,17 +331,18 @@ def test_check_reports_all_checks_passed_and_the_coverage():
            "liab_liability_for_uncleared_fault, liab_no_liability_user_reasons, " \
            "liab_operative_attributable_cause, liab_operative_first_event, " \
            "liab_reduced_for_missing_backup, liab_reduced_for_user_contribution, " \
-           "liab_third_party_event_kinds, liab_user_bears_whole_failure, liab_user_cause_whole_alone, " \
+           "liab_third_party_act_after_user_cause, liab_third_party_event_kinds, liab_user_bears_whole_failure, liab_user_cause_whole_alone, " \
            "liable_for_breach, ret_liability_for_early_deletion, " \
            "term_liability_for_measure_without_ground, term_liability_for_termination_without_ground" in lines
     start = lines.index("clauses: 98 (preamble and numbered clauses)")
     assert lines[start + 1:start + 3] == ["encoded: 84, omitted with a reason: 14, pending: 0, unaccounted: 0",
                                           "accounted: 100.0%"]
     assert lines[1].startswith("areas (15): each has vocabulary/<area>.yaml")
-    assert any(line.split()[:4] == ["force_majeure", "5", "inputs,", "5"] for line in lines[2:start])
+    assert any(line.split()[:4] == ["force_majeure", "5", "inputs,", "6"] for line in lines[2:start])
     assert "  9.1          encoded by fm_cause_excused_force_majeure, " \
            "fm_concurrent_cause_no_full_exemption, fm_excuses_failure_it_caused, fm_excuses_party, " \
-           "fm_exempts_breach, fm_jd_cloud_answers_for_cause, fm_no_liability, fm_partly_exempt, " \
+           "fm_excuses_through_chain, fm_exempts_breach, fm_jd_cloud_answers_for_cause, fm_no_liability, " \
+           "fm_partly_exempt, " \
            "fm_suffered_by_failing_party, fm_suffered_input, fm_unexcused_concurrent_cause, " \
            "fm_user_answers_for_cause, liab_attributable_force_majeure, " \
            "term_breach_excused_by_force_majeure" in lines

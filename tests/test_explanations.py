@@ -82,9 +82,13 @@ def test_why_not_names_the_missing_fact(agreement):
     why = result.why_not("exempt_from_liability(jd_cloud, outage)")
     assert [r.detail for r in why.reasons] == ["breach_caused_by(outage, E) is not a fact of the scenario"]
     why = result.why_not("force_majeure_excuses(jd_cloud, quake)")
-    # two rules could conclude it (9.1): performance affected, or a failure the event caused
+    # three rules could conclude it (9.1): performance affected, a failure the event caused, or a
+    # force-majeure event behind the event that itself excuses
     assert [r.detail for r in why.reasons] == ["affects_performance(quake, _) is not a fact of the scenario",
-                                               "breach_caused_by(outage, _) is not a fact of the scenario"]
+                                               "breach_caused_by(outage, _) is not a fact of the scenario",
+                                               "force_majeure_excuses(jd_cloud, C) does not hold"]
+    assert [r.rule.id for r in why.reasons] == ["fm_excuses_party", "fm_excuses_failure_it_caused",
+                                                "fm_excuses_through_chain"]
 
 
 def test_why_not_on_a_failed_comparison_shows_the_values(agreement):

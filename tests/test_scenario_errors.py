@@ -81,6 +81,20 @@ def test_misspelt_enum_value_in_a_fact_lists_the_values_and_suggests_one(scenari
                         f"({EVENT_KINDS}), got earthquak (did you mean 'earthquake'?)")
 
 
+def test_an_unknown_interpretation_points_to_the_list_instead_of_printing_50_names(scenario_error):
+    count = len(kb.load_agreement().vocabulary.types["interpretation"].value_names)
+    assert count > 40
+    err = scenario_error("scenario: s\ninterpretations: [owner_consent_lifts_confidentiality]\nfacts: []\n", ValueTypeError)
+    assert str(err) == (f"s.yaml:2: wrong type: argument 1 (reading) of interpretation must be one of the "
+                        f"interpretation values ({count} of them: python -m kb interpretations lists them), "
+                        f"got owner_consent_lifts_confidentiality")
+
+
+def test_a_misspelt_interpretation_is_suggested(scenario_error):
+    err = scenario_error("scenario: s\ninterpretations: [hacker_listed]\nfacts: []\n", ValueTypeError)
+    assert err.suggestion == "hackers_listed" and str(err).endswith("got hacker_listed (did you mean 'hackers_listed'?)")
+
+
 def test_name_where_a_date_is_declared_is_a_type_error(scenario_error):
     err = scenario_error("scenario: s\nfacts:\n  - terms_ended_on(yesterday)\n", ValueTypeError)
     assert str(err) == ("s.yaml:3: wrong type: argument 1 (date) of terms_ended_on must be a date written "

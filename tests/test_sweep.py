@@ -1,7 +1,10 @@
-"""Consistency sweep: every combination of 12 interacting yes/no facts, with invariants.
+"""Consistency sweeps: every combination of interacting yes/no facts, with invariants.
+
+A first sweep toggles 12 facts (4,096 combinations), a second 10 more (1,024: measures, chains
+of causes, prevailing texts; see below).
 
 The facts span force majeure and liability, disclosure and confidentiality, termination and
-refunds, and a request for data after the terms end. For each of the 4,096 combinations:
+refunds, and a request for data after the terms end. For each combination of either sweep:
   * no party is both liable and exempt from liability for one breach;
   * no disclosure is both permitted and forbidden, and no party both permitted and forbidden
     the same conduct (the declared overrides always leave one winner);
@@ -52,12 +55,24 @@ TOGGLES = {
 COMBINATIONS = list(itertools.product((False, True), repeat=len(TOGGLES)))
 
 
-def facts_of(combination) -> list[str]:
-    facts = list(BASE)
-    for on, group in zip(combination, TOGGLES.values()):
+def facts_of(combination, base=BASE, toggles=TOGGLES) -> list[str]:
+    """The base facts plus the group of each toggle that is on in ``combination``."""
+    facts = list(base)
+    for on, group in zip(combination, toggles.values()):
         if on:
             facts.extend(group)
     return facts
+
+
+def sweep_failures(agreement, combinations, toggles, base) -> list[str]:
+    """Every invariant broken over ``combinations``, each naming the toggles that were on."""
+    failures = []
+    for combination in combinations:
+        result = agreement.evaluate(facts_of(combination, base, toggles))
+        for problem in check_invariants(result):
+            on = [name for name, flag in zip(toggles, combination) if flag]
+            failures.append(f"{problem} (facts on: {', '.join(on) or 'none'})")
+    return failures
 
 
 def test_the_sweep_covers_4096_combinations_of_12_facts():
@@ -107,13 +122,7 @@ def check_invariants(result) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("chunk", range(8))
 def test_invariants_hold_for_every_combination(agreement, chunk):
-    failures = []
-    for combination in COMBINATIONS[chunk::8]:
-        result = agreement.evaluate(facts_of(combination))
-        for problem in check_invariants(result):
-            on = [name for name, flag in zip(TOGGLES, combination) if flag]
-            failures.append(f"{problem} (facts on: {', '.join(on) or 'none'})")
-    assert failures[:10] == []
+    assert sweep_failures(agreement, COMBINATIONS[chunk::8], TOGGLES, BASE)[:10] == []
 
 
 # --- a second sweep: the facts of measures, chains of causes and prevailing texts -------------
@@ -162,19 +171,12 @@ TOGGLES_MEASURES = {
 COMBINATIONS_MEASURES = list(itertools.product((False, True), repeat=len(TOGGLES_MEASURES)))
 
 
-def facts_of_measures(combination) -> list[str]:
-    facts = list(BASE_MEASURES)
-    for on, group in zip(combination, TOGGLES_MEASURES.values()):
-        if on:
-            facts.extend(group)
-    return facts
-
-
 def test_the_second_sweep_reaches_the_interesting_cases(agreement):
+    assert len(TOGGLES_MEASURES) == 10 and len(COMBINATIONS_MEASURES) == 1024
     names = list(TOGGLES_MEASURES)
 
     def evaluate(*on):
-        return agreement.evaluate(facts_of_measures(tuple(name in on for name in names)))
+        return agreement.evaluate(facts_of(tuple(name in on for name in names), BASE_MEASURES, TOGGLES_MEASURES))
 
     nothing = evaluate()
     assert nothing.holds("measure_without_ground(susp1)") and nothing.holds("prepaid_payment_pending(c1)")
@@ -191,10 +193,4 @@ def test_the_second_sweep_reaches_the_interesting_cases(agreement):
 @pytest.mark.slow
 @pytest.mark.parametrize("chunk", range(4))
 def test_invariants_hold_for_every_combination_of_measures_causes_and_texts(agreement, chunk):
-    failures = []
-    for combination in COMBINATIONS_MEASURES[chunk::4]:
-        result = agreement.evaluate(facts_of_measures(combination))
-        for problem in check_invariants(result):
-            on = [name for name, flag in zip(TOGGLES_MEASURES, combination) if flag]
-            failures.append(f"{problem} (facts on: {', '.join(on) or 'none'})")
-    assert failures[:10] == []
+    assert sweep_failures(agreement, COMBINATIONS_MEASURES[chunk::4], TOGGLES_MEASURES, BASE_MEASURES)[:10] == []
