@@ -1,6 +1,6 @@
 """Benchmark of the built-in knowledge base: prints one line per figure.
 
-    python benchmarks/run.py
+    python benchmarks/run.py            (python benchmarks/run.py --quick: few samples, a smoke run)
 
 Figures (milliseconds, on this machine):
   load         parse, check and compile the knowledge base (fresh each time)
@@ -24,11 +24,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import kb  # noqa: E402
 from kb.knowledge import AGREEMENTS_DIR, DEFAULT_AGREEMENT, Evaluation  # noqa: E402
-from kb.testing import random_facts  # noqa: E402
+from kb.testing import consistent_random_facts  # noqa: E402
 
 
 def figure(name: str, samples_ms: list[float]) -> None:
     samples = sorted(samples_ms)
+    if not samples:
+        print(f"{name}: no sample")
+        return
     p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
     print(f"{name}: median {statistics.median(samples):.2f} ms p95 {p95:.2f} ms  (n={len(samples)})")
 
@@ -36,14 +39,16 @@ def figure(name: str, samples_ms: list[float]) -> None:
 def varied_scenarios(agreement: kb.KnowledgeBase, count: int, seed: int = 7) -> list[kb.Scenario]:
     """Deterministic, varied scenarios drawn from the whole input vocabulary (5 to 30 facts each)."""
     rng = random.Random(seed)
-    return [agreement.scenario(random_facts(agreement.vocabulary, rng, rng.randint(5, 30)), name=f"varied {i}")
+    return [agreement.scenario(consistent_random_facts(agreement, rng, rng.randint(5, 30)), name=f"varied {i}")
             for i in range(count)]
 
 
-def main() -> None:
+def main(quick: bool = False) -> None:
+    """Print every figure; ``quick`` takes a few samples of each (a smoke run, not a measure)."""
+    n = (lambda full, small: small if quick else full)
     root = AGREEMENTS_DIR / DEFAULT_AGREEMENT
     load = []
-    for _ in range(20):
+    for _ in range(n(20, 2)):
         t = time.perf_counter()
         agreement = kb.load_knowledge_base(root)
         agreement.engine  # compile into pyDatalog as well
@@ -52,7 +57,7 @@ def main() -> None:
     figure("load", load)
 
     agreement = kb.load_agreement()
-    scenarios = varied_scenarios(agreement, 240)
+    scenarios = varied_scenarios(agreement, n(240, 12))
     for s in scenarios[:10]:  # warm-up
         agreement.evaluate(s)
     evaluation, results = [], []
@@ -66,19 +71,23 @@ def main() -> None:
     toggle = []
     rng = random.Random(11)
     base = [f"{agreement.vocabulary.render(*f.key)}" for f in scenarios[0].facts]
-    pool = random_facts(agreement.vocabulary, rng, 40)
+    pool = consistent_random_facts(agreement, rng, 40)
     current = list(base)
-    for i in range(200):
+    for i in range(n(200, 10)):
         fact = pool[i % len(pool)]
-        current = [f for f in current if f != fact] if fact in current else current + [fact]
-        scenario = agreement.scenario(current)
+        toggled = [f for f in current if f != fact] if fact in current else current + [fact]
+        try:
+            scenario = agreement.scenario(toggled)
+        except kb.KbError:  # a fact that cannot be stated with the others: the explorer refuses it too
+            continue
+        current = toggled
         t = time.perf_counter()
         agreement.evaluate(scenario)
         toggle.append((time.perf_counter() - t) * 1000)
     figure("toggle", toggle)
 
     explanation, why_not = [], []
-    for r in itertools.islice((r for r in results if r.specific), 200):
+    for r in itertools.islice((r for r in results if r.specific), n(200, 5)):
         fresh = Evaluation(agreement, r.scenario, r.model)
         target = r.specific[len(r.specific) // 2]  # one the facts bring (standing terms have no body)
         t = time.perf_counter()
@@ -89,14 +98,14 @@ def main() -> None:
         why_not.append((time.perf_counter() - t) * 1000)
     figure("explanation", explanation)
     figure("why_not", why_not)
-    open_answer_figures(agreement, scenarios)
-    explorer_figures(agreement)
+    open_answer_figures(agreement, scenarios, n(30, 2))
+    explorer_figures(agreement, n(100, 5))
 
 
 QUESTIONS = ["liable(jd_cloud, B)", "violated(user, C)", "remedy_available(jd_cloud, R, C)", "obliged(jd_cloud, C)"]
 
 
-def open_answer_figures(agreement: kb.KnowledgeBase, scenarios: list[kb.Scenario]) -> None:
+def open_answer_figures(agreement: kb.KnowledgeBase, scenarios: list[kb.Scenario], count: int = 30) -> None:
     """A question over 8 facts in question: 8 facts of a varied scenario that the question can
     depend on are put in question, and the three-valued answer (with the deciding conditions) is
     computed over their 256 cases; the target is p95 <= 2 s."""
@@ -104,7 +113,7 @@ def open_answer_figures(agreement: kb.KnowledgeBase, scenarios: list[kb.Scenario
 
     samples, values = [], {}
     for scenario in scenarios:
-        if len(samples) >= 30:
+        if len(samples) >= count:
             break
         for question in QUESTIONS:
             patterns = input_patterns(agreement, question, scenario.interpretations)
@@ -126,7 +135,7 @@ def open_answer_figures(agreement: kb.KnowledgeBase, scenarios: list[kb.Scenario
     print(f"  answers: {', '.join(f'{v} {n}' for v, n in sorted(values.items()))}")
 
 
-def explorer_figures(agreement: kb.KnowledgeBase) -> None:
+def explorer_figures(agreement: kb.KnowledgeBase, clicks: int = 100) -> None:
     """The explorer, kernel side: a tick or untick of a builder line until every panel is
     refreshed (conclusions, diff, selector, the asked question's explanation, its graph);
     then the flip search for typical conclusions, as the button runs it (2 s time budget)."""
@@ -137,7 +146,7 @@ def explorer_figures(agreement: kb.KnowledgeBase) -> None:
     explorer.select("exempt_from_liability(jd_cloud, outage)")
     lines = [explorer.lines[p][0] for p in ("event", "suffered", "affects_performance", "breach", "breach_caused_by")]
     refresh = []
-    for i in range(100):
+    for i in range(clicks):
         line = lines[i % len(lines)]
         t = time.perf_counter()
         line.checkbox.value = not line.checkbox.value
@@ -160,4 +169,4 @@ def explorer_figures(agreement: kb.KnowledgeBase) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(quick="--quick" in sys.argv[1:])

@@ -137,6 +137,20 @@ def run_scenario_files(kb: KnowledgeBase, files: list[Path]) -> Report:
     return Report(reports)
 
 
+def consistent_random_facts(kb: KnowledgeBase, rng, count: int) -> list[str]:
+    """Up to ``count`` random facts (:func:`random_facts`) that can all be stated together: each
+    fact that would break a constraint between stated facts (two expiry dates of one service) is
+    left out, so the result always loads as a scenario. Sorted."""
+    kept: list[str] = []
+    for fact in random_facts(kb.vocabulary, rng, count):
+        try:
+            kb.scenario(kept + [fact])
+        except KbError:
+            continue
+        kept.append(fact)
+    return sorted(kept)
+
+
 def random_facts(vocab, rng, count: int, *, ids_per_name: int = 2) -> list[str]:
     """``count`` random, distinct, valid facts over the whole input vocabulary (for benchmarks and sweeps).
 
