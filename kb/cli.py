@@ -158,13 +158,28 @@ def cmd_review_packet(args) -> int:
 def cmd_check(args) -> int:
     kb = _kb(args)
     rules = kb.program.all_rules()
-    print(f"{kb.title}: {len(kb.clauses.numbered_ids())} numbered clauses, "
-          f"{len({r.id for r in rules})} rules, {len(kb.program.params)} parameters, "
-          f"{len(kb.vocabulary.inputs)} inputs, {len(kb.vocabulary.conclusions)} conclusions: all checks passed")
+    head = (f"{kb.title}: {len(kb.clauses.numbered_ids())} numbered clauses, "
+            f"{len({r.id for r in rules})} rules, {len(kb.program.params)} parameters, "
+            f"{len(kb.vocabulary.inputs)} inputs, {len(kb.vocabulary.conclusions)} conclusions")
+    missing = kb.vocabulary.missing_sentences()
+    if missing:
+        # an analyst reads sentences: a predicate, value or reading without its words is incomplete
+        print(f"{head}: {len(missing)} without the words an analyst reads (says:, label:, title:)")
+        print("\n".join(f"  {line}" for line in missing))
+        return 1
+    print(f"{head}: all checks passed")
+    print(_sentences_text(kb))
     print(_areas_text(kb))
     print(_constraints_text(kb))
     print(kb.coverage().to_text())
     return 0
+
+
+def _sentences_text(kb) -> str:
+    vocab = kb.vocabulary
+    values = sum(len(t.values) for n, t in vocab.types.items() if n != "interpretation")
+    return (f"sentences: {len(vocab.all_decls())} predicates, {values} values and {len(vocab.interpretations)} "
+            f"interpretations have their words (says:, label:, title:)")
 
 
 def _constraints_text(kb) -> str:

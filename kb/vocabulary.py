@@ -11,13 +11,19 @@ belongs to (in a folder, a predicate is declared in the file named as its area):
         kind: enum
         doc: A party to the agreement.
         values:
-          jd_cloud: JD Cloud, the provider
-          user: You, the customer
+          jd_cloud: {label: JD Cloud, doc: JD Cloud, the provider}
+          user: {label: the user, doc: You, the customer}
     inputs:
       event:
         args: {event: id, kind: event_kind}
+        says: "the event {event} is {kind}"
         doc: An event of this kind happened.
         area: force_majeure
+
+Each predicate's ``says`` is the sentence an analyst reads (its placeholders are exactly its
+argument names, checked at load), each enumeration value's ``label`` the words that stand for it
+in a sentence, and each interpretation's ``title`` its name in lists; ``python -m kb check``
+fails while any is missing (:meth:`Vocabulary.missing_sentences`). See :mod:`kb.sentences`.
 
 Values are converted to the engine encoding here and only here: dates to day
 numbers, amounts (written in yuan, ``1200.50``) to integer cents.
@@ -31,6 +37,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .errors import ArityError, UnknownPredicateError, ValueTypeError, VocabularyError, closest, suggest
+from .sentences import template_problem
 from .syntax import IDENT_RE
 from .terms import Atom, Const, Var, render_value
 from .yamlio import Node, read_yaml, yaml_files
@@ -45,10 +52,19 @@ class ValueType:
     kind: str  # enum or one of BUILTIN_KINDS
     doc: str = ""
     values: tuple[tuple[str, str], ...] = ()  # enum values with their documentation
+    labels: tuple[tuple[str, str], ...] = ()  # enum values with the words that stand for them in a sentence
 
     @cached_property
     def value_names(self) -> tuple[str, ...]:
         return tuple(v for v, _ in self.values)
+
+    @cached_property
+    def _labels(self) -> dict[str, str]:
+        return dict(self.labels)
+
+    def label(self, value: str) -> str:
+        """The words for ``value`` inside a sentence: its label, or else its name with spaces."""
+        return self._labels.get(value) or str(value).replace("_", " ")
 
     @property
     def numeric(self) -> bool:
@@ -70,6 +86,7 @@ class PredicateDecl:
     role: str  # "input" or "conclusion"
     file: str = ""
     line: int = 0
+    says: str = ""  # the sentence template (kb.sentences); "" if not declared yet
 
     @property
     def arity(self) -> int:
@@ -90,6 +107,7 @@ class Vocabulary:
     interpretations: dict[str, "Interpretation"] = field(default_factory=dict)
     areas: dict[str, str] = field(default_factory=dict)  # area id -> title
     file: str = ""
+    value_files: dict[tuple[str, str], str] = field(default_factory=dict)  # (type, value) -> "file:line"
 
     # -- lookups
     def predicate(self, name: str) -> PredicateDecl | None:
@@ -145,6 +163,42 @@ class Vocabulary:
             args.append(coerce_value(arg, spec.type, f"argument {position} ({spec.name}) of {atom.pred}",
                                      file=file, line=line, predicate=atom.pred))
         return Atom(atom.pred, tuple(args))
+
+    def sentence(self, pred: str, args: tuple, mark=None) -> str:
+        """The atom ``pred(args)`` (engine values, or variables) as a sentence, from the predicate's
+        ``says`` template (see :mod:`kb.sentences`); the atom itself where no template is declared.
+        ``mark(text, kind)`` may wrap each filled value (for HTML)."""
+        from .sentences import fill
+
+        decl = self.predicate(pred)
+        if decl is None or not decl.says or decl.arity != len(args):
+            return self.render(pred, args)
+        return fill(decl.says, decl, args, mark)
+
+    def missing_sentences(self) -> list[str]:
+        """What a complete vocabulary still lacks, one line each, sorted: predicates without a
+        ``says`` template, enumeration values without a label, interpretations without a title."""
+        out = []
+        for decl in self.all_decls():
+            if not decl.says and decl.name != INTERPRETATION:
+                out.append(f"{decl.file}:{decl.line}: predicate '{decl.name}' has no sentence (says:)")
+        for vtype in sorted(self.types.values(), key=lambda t: t.name):
+            if vtype.name == INTERPRETATION:
+                continue
+            labelled = {v for v, label in vtype.labels if label}
+            for value in vtype.value_names:
+                if value not in labelled:
+                    out.append(f"{self.value_files.get((vtype.name, value), self.file)}: value '{value}' of "
+                               f"{vtype.name} has no label")
+        for name, interp in sorted(self.interpretations.items()):
+            if not interp.title:
+                out.append(f"{interp.file}:{interp.line}: interpretation '{name}' has no title")
+        def where(line: str) -> tuple:
+            file, _, rest = line.partition(":")
+            number, _, _ = rest.partition(":")
+            return (file, int(number) if number.isdigit() else 0, line)
+
+        return sorted(out, key=where)
 
     def render(self, pred: str, args: tuple) -> str:
         """An atom of engine values as the analyst reads it (dates as ISO, amounts with cents)."""
@@ -224,6 +278,7 @@ class Interpretation:
     alternative: str  # the reading the interpretation switches on
     file: str = ""
     line: int = 0
+    title: str = ""  # a short title (what the alternative reading holds), for lists and sentences
 
 
 INTERPRETATION = "interpretation"
@@ -264,8 +319,10 @@ def load_vocabulary(path: Path, display=str) -> Vocabulary:
                     dup = sorted(clash)[0]
                     raise node.value["values"].value[dup].fail(
                         f"enumeration '{name}' declares '{dup}' again", VocabularyError)
-                new = ValueType(name, "enum", old.doc or new.doc, old.values + new.values)
+                new = ValueType(name, "enum", old.doc or new.doc, old.values + new.values, old.labels + new.labels)
             vocab.types[name] = new
+            for value, vnode in node.value["values"].value.items():
+                vocab.value_files[(name, value)] = f"{vnode.file}:{vnode.line}"
     for top in roots:
         if "interpretations" in top and top["interpretations"].value is not None:
             for name, node in top["interpretations"].mapping("interpretations", VocabularyError).items():
@@ -276,12 +333,13 @@ def load_vocabulary(path: Path, display=str) -> Vocabulary:
                 vocab.interpretations[name] = _load_interpretation(name, node)
     if vocab.interpretations:
         vtype = ValueType(INTERPRETATION, "enum", "A named interpretation of an ambiguous passage.",
-                          tuple((n, i.alternative) for n, i in sorted(vocab.interpretations.items())))
+                          tuple((n, i.alternative) for n, i in sorted(vocab.interpretations.items())),
+                          tuple((n, f"“{i.title}”" if i.title else "") for n, i in sorted(vocab.interpretations.items())))
         vocab.types[INTERPRETATION] = vtype
         vocab.inputs[INTERPRETATION] = PredicateDecl(
             INTERPRETATION, (Argument("reading", vtype),),
             "The scenario adopts this named interpretation instead of the default reading.",
-            INTERPRETATION, "input", str(path), 0)
+            INTERPRETATION, "input", str(path), 0, says="the reading {reading} is adopted")
     pools = {"inputs": vocab.inputs, "conclusions": vocab.conclusions, "definitions": vocab.definitions}
     for top in roots:
         for role, key in (("input", "inputs"), ("conclusion", "conclusions"), ("definition", "definitions")):
@@ -302,14 +360,15 @@ def load_vocabulary(path: Path, display=str) -> Vocabulary:
 
 
 def _load_interpretation(name: str, node: Node) -> Interpretation:
-    items = node.check_keys(("clauses", "question", "default", "alternative"), f"interpretation '{name}'",
+    items = node.check_keys(("title", "clauses", "question", "default", "alternative"), f"interpretation '{name}'",
                             required=("clauses", "question", "default", "alternative"), error=VocabularyError)
     cnode = items["clauses"]
     raw = [c.text("a clause id", VocabularyError) for c in cnode.sequence("clauses", VocabularyError)]
     texts = {k: re.sub(r"\s+", " ", items[k].text(k, VocabularyError)).strip()
              for k in ("question", "default", "alternative")}
+    title = re.sub(r"\s+", " ", items["title"].text("title", VocabularyError)).strip() if "title" in items else ""
     return Interpretation(name, tuple(raw), texts["question"], texts["default"], texts["alternative"],
-                          node.file, node.line)
+                          node.file, node.line, title)
 
 
 def _load_type(name: str, node: Node) -> ValueType:
@@ -323,17 +382,27 @@ def _load_type(name: str, node: Node) -> ValueType:
                                  f"built-in types are {', '.join(BUILTIN_KINDS)}", VocabularyError)
     if "values" not in items:
         raise node.fail(f"enumeration '{name}' needs its values", VocabularyError)
-    values = []
+    values, labels = [], []
     for value, vnode in items["values"].mapping("values", VocabularyError).items():
         if not IDENT_RE.match(value):
             raise vnode.fail(f"enumeration value '{value}' must be a lowercase identifier", VocabularyError)
-        values.append((value, vnode.text(f"the documentation of '{value}'", VocabularyError)
-                       if vnode.value is not None else ""))
-    return ValueType(name, "enum", doc, tuple(values))
+        if isinstance(vnode.value, dict):  # {label: the words in a sentence, doc: what it means}
+            parts = vnode.check_keys(("label", "doc"), f"value '{value}' of '{name}'", required=("label",),
+                                     error=VocabularyError)
+            label = parts["label"].text(f"the label of '{value}'", VocabularyError).strip()
+            if not label:
+                raise parts["label"].fail(f"the label of '{value}' is empty", VocabularyError)
+            text = parts["doc"].text(f"the documentation of '{value}'", VocabularyError) if "doc" in parts else label
+        else:
+            label = ""
+            text = vnode.text(f"the documentation of '{value}'", VocabularyError) if vnode.value is not None else ""
+        values.append((value, re.sub(r"\s+", " ", text).strip()))
+        labels.append((value, label))
+    return ValueType(name, "enum", doc, tuple(values), tuple(labels))
 
 
 def _load_predicate(name: str, node: Node, role: str, vocab: Vocabulary) -> PredicateDecl:
-    items = node.check_keys(("args", "doc", "area"), f"predicate '{name}'", required=("doc", "area"),
+    items = node.check_keys(("args", "says", "doc", "area"), f"predicate '{name}'", required=("doc", "area"),
                             error=VocabularyError)
     args = []
     if "args" in items and items["args"].value is not None:
@@ -350,4 +419,12 @@ def _load_predicate(name: str, node: Node, role: str, vocab: Vocabulary) -> Pred
     if vocab.areas and area not in vocab.areas and area != INTERPRETATION:
         raise items["area"].fail(f"unknown area '{area}'", VocabularyError, suggestion=closest(area, vocab.areas))
     doc = items["doc"].text("doc", VocabularyError)
-    return PredicateDecl(name, tuple(args), re.sub(r"\s+", " ", doc).strip(), area, role, node.file, node.line)
+    says = ""
+    if "says" in items:
+        says = re.sub(r"\s+", " ", items["says"].text(f"the sentence of '{name}'", VocabularyError)).strip()
+        problem = template_problem(says, tuple(a.name for a in args))
+        if problem:
+            raise items["says"].fail(f"the sentence of '{name}' does not fit its arguments: {problem}",
+                                     VocabularyError, predicate=name)
+    return PredicateDecl(name, tuple(args), re.sub(r"\s+", " ", doc).strip(), area, role, node.file, node.line,
+                         says)

@@ -1,0 +1,98 @@
+"""Facts and conclusions as the analyst reads them: sentences filled from the vocabulary's templates.
+
+Every predicate of a vocabulary declares a sentence template, ``says:``, whose placeholders are
+its argument names::
+
+    liable:
+      args: {party: party, breach: id}
+      says: "{party} is liable for the failure {breach}"
+
+and every enumeration value a ``label`` (the words that stand for it inside a sentence: ``JD
+Cloud``, ``an earthquake (listed in 9.2)``). A value fills its placeholder as:
+
+* an enumeration value: its label;
+* a name (``id``): the name as the scenario writes it (``outage``);
+* a date: ``1 March 2026``; an amount: ``1,200.00``; an integer: its digits; a string: quoted;
+* a variable of a pattern (``liable(jd_cloud, B)``): its name, ``B``.
+
+The atom stays one call away (:meth:`Vocabulary.render`): sentences are for reading, atoms for
+engineers and for everything a program parses.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Callable
+
+from .terms import STRING_PREFIX, Var, render_value
+
+PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+Mark = Callable[[str, str], str]  # (filled text, kind of the value) -> text as shown (e.g. HTML)
+
+
+def template_problem(template: str, arg_names: tuple[str, ...]) -> str | None:
+    """Why ``template`` does not fit a predicate with these argument names, or None.
+
+    Every placeholder must name an argument and every argument must have a placeholder (a
+    sentence that drops an argument would make two different facts read the same)."""
+    if template.count("{") != template.count("}"):
+        return "its braces do not pair up"
+    used = PLACEHOLDER_RE.findall(template)
+    unknown = [p for p in used if p not in arg_names]
+    if unknown:
+        return (f"placeholder {{{unknown[0]}}} is not an argument "
+                f"(arguments: {', '.join(arg_names) or 'none'})")
+    missing = [a for a in arg_names if a not in used]
+    if missing:
+        return f"argument '{missing[0]}' has no placeholder {{{missing[0]}}}"
+    return None
+
+
+def date_phrase(day: int) -> str:
+    """A day number as ``1 March 2026``."""
+    try:
+        d = _dt.date.fromordinal(day)
+    except (ValueError, OverflowError):
+        return f"day {day}"
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def amount_phrase(cents: int) -> str:
+    """Integer cents as ``1,200.00`` (``-50.00`` below zero)."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100:,}.{abs(cents) % 100:02d}"
+
+
+def value_phrase(value, vtype) -> str:
+    """How one value reads inside a sentence (see the module doc)."""
+    if isinstance(value, Var):
+        return value.name
+    kind = vtype.kind if vtype is not None else None
+    if kind == "enum":
+        return vtype.label(value)
+    if kind == "date" and isinstance(value, int):
+        return date_phrase(value)
+    if kind == "amount" and isinstance(value, int):
+        return amount_phrase(value)
+    if isinstance(value, str) and value.startswith(STRING_PREFIX):
+        return render_value(value)
+    return str(value)
+
+
+def fill(template: str, decl, args: tuple, mark: Mark | None = None) -> str:
+    """``template`` with each placeholder replaced by its argument's phrase (passed through
+    ``mark`` with the value's kind, for HTML)."""
+    phrases = {}
+    for spec, value in zip(decl.args, args):
+        text = value_phrase(value, spec.type)
+        kind = "variable" if isinstance(value, Var) else spec.type.kind
+        phrases[spec.name] = mark(text, kind) if mark else text
+    return PLACEHOLDER_RE.sub(lambda m: phrases.get(m.group(1), m.group(0)), template)
+
+
+def capitalised(text: str) -> str:
+    """The sentence with its first letter in capitals (``an earthquake happened`` -> ``An ...``)."""
+    return text[:1].upper() + text[1:] if text else text
