@@ -21,6 +21,7 @@ engineers and for everything a program parses.
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import re
 from typing import Callable
 
@@ -96,3 +97,22 @@ def fill(template: str, decl, args: tuple, mark: Mark | None = None) -> str:
 def capitalised(text: str) -> str:
     """The sentence with its first letter in capitals (``an earthquake happened`` -> ``An ...``)."""
     return text[:1].upper() + text[1:] if text else text
+
+
+def fill_html(template: str, decl, args: tuple) -> str:
+    """``template`` filled as HTML: the template's words escaped, each value escaped and wrapped in
+    ``<span class="kb-value kb-KIND">`` (KIND: enum, id, date, amount, integer, string, variable)."""
+    def mark(text: str, kind: str) -> str:
+        return f'<span class="kb-value kb-{kind}">{html.escape(text)}</span>'
+
+    pieces, last = [], 0
+    phrases = {}
+    for spec, value in zip(decl.args, args):
+        kind = "variable" if isinstance(value, Var) else spec.type.kind
+        phrases[spec.name] = mark(value_phrase(value, spec.type), kind)
+    for m in PLACEHOLDER_RE.finditer(template):
+        pieces.append(html.escape(template[last:m.start()]))
+        pieces.append(phrases.get(m.group(1), html.escape(m.group(0))))
+        last = m.end()
+    pieces.append(html.escape(template[last:]))
+    return "".join(pieces)

@@ -175,6 +175,18 @@ class Vocabulary:
             return self.render(pred, args)
         return fill(decl.says, decl, args, mark)
 
+    def sentence_html(self, pred: str, args: tuple) -> str:
+        """:meth:`sentence` as HTML (escaped; each value in a ``kb-value`` span); the escaped atom
+        where no template is declared."""
+        import html
+
+        from .sentences import fill_html
+
+        decl = self.predicate(pred)
+        if decl is None or not decl.says or decl.arity != len(args):
+            return f'<code class="kb-atom">{html.escape(self.render(pred, args))}</code>'
+        return fill_html(decl.says, decl, args)
+
     def missing_sentences(self) -> list[str]:
         """What a complete vocabulary still lacks, one line each, sorted: predicates without a
         ``says`` template, enumeration values without a label, interpretations without a title."""

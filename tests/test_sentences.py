@@ -87,3 +87,12 @@ def test_the_built_in_agreement_reads_force_majeure_as_sentences(agreement):
     assert v.sentence("criterion_not_met", ("flood1", "unforeseeable")) == "flood1 is found not to be unforeseeable"
     assert v.sentence("interpretation", ("hackers_listed",)) == \
         'the reading “"Hackers" and "network congestion" are two listed events” is adopted'
+
+
+def test_html_sentences_escape_the_words_and_mark_each_value(tmp_path):
+    vocab = LABELLED.replace('says: "{n} is painted {c}"', 'says: "{n} is painted <{c}> & done"')
+    small = kb.load_knowledge_base(write_kb(tmp_path / "k", REACH_FLAG_PAID_RULES, vocabulary=vocab))
+    assert small.vocabulary.sentence_html("paint", ("n1", "red")) == (
+        '<span class="kb-value kb-id">n1</span> is painted &lt;<span class="kb-value kb-enum">the colour red'
+        '</span>&gt; &amp; done')
+    assert small.vocabulary.sentence_html("link", ("a", "b")) == '<code class="kb-atom">link(a, b)</code>'
