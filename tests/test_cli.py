@@ -337,8 +337,10 @@ def test_check_reports_all_checks_passed_and_the_coverage():
     start = lines.index("clauses: 98 (preamble and numbered clauses)")
     assert lines[start + 1:start + 3] == ["encoded: 84, omitted with a reason: 14, pending: 0, unaccounted: 0",
                                           "accounted: 100.0%"]
-    assert lines[1].startswith("areas (15): each has vocabulary/<area>.yaml")
-    assert any(line.split()[:4] == ["force_majeure", "5", "inputs,", "6"] for line in lines[2:start])
+    assert lines[1] == ("sentences: 433 predicates, 360 values and 50 interpretations have their words "
+                        "(says:, label:, title:)")
+    assert lines[2].startswith("areas (15): each has vocabulary/<area>.yaml")
+    assert any(line.split()[:4] == ["force_majeure", "5", "inputs,", "6"] for line in lines[3:start])
     assert "  9.1          encoded by fm_cause_excused_force_majeure, " \
            "fm_concurrent_cause_no_full_exemption, fm_excuses_failure_it_caused, fm_excuses_party, " \
            "fm_excuses_through_chain, fm_exempts_breach, fm_jd_cloud_answers_for_cause, fm_no_liability, " \
