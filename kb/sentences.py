@@ -116,3 +116,49 @@ def fill_html(template: str, decl, args: tuple) -> str:
         last = m.end()
     pieces.append(html.escape(template[last:]))
     return "".join(pieces)
+
+
+# --- atoms of every kind, as the kit shows them ----------------------------------------------
+
+SOME = "some"  # an argument a pattern leaves open reads "some <argument>" ("some event")
+
+
+def open_argument(name: str) -> Var:
+    """The variable that stands for an argument a pattern leaves open (a rule's variable, ``_``):
+    it reads ``some <argument name>`` (``some event``, ``some criterion``)."""
+    return Var(f"{SOME} {name.replace('_', ' ')}")
+
+
+def atom_sentence(vocab, pred: str, args: tuple, *, html_out: bool = False) -> str:
+    """Any atom the kit shows, as a sentence: its template filled (see :func:`fill`), a variable
+    by its name, an interpretation as the reading it adopts; the atom itself (escaped and in
+    ``<code>`` for HTML) where no template is declared. Never capitalised: see
+    :func:`capitalised` for a sentence that stands alone."""
+    if pred == "interpretation" and len(args) == 1 and not isinstance(args[0], Var):
+        interp = vocab.interpretations.get(args[0])
+        if interp is not None and interp.title:
+            text = f"the scenario adopts the reading \u201c{interp.title}\u201d ({interp.name})"
+            return html.escape(text) if html_out else text
+    return vocab.sentence_html(pred, args) if html_out else vocab.sentence(pred, args)
+
+
+def decapitalised(text: str) -> str:
+    """A sentence that will follow other words (``because ...``): its first word in lower case when
+    it is an ordinary capitalised word (``A``, ``Force``), kept when it is an acronym or a name
+    (``JD``, ``PRC``, ``9.2``, ``Beijing``)."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first[0].isupper() and first[1:].isalpha() and first[1:].islower() \
+            and first not in PROPER_NOUNS:
+        return text[0].lower() + text[1:]
+    if first == "A":
+        return "a" + text[1:]
+    return text
+
+
+PROPER_NOUNS = frozenset({"China", "Chinese", "Beijing", "Daxing", "Kubernetes", "Internet"})
+
+
+def sentence_case(text: str) -> str:
+    """A sentence that stands alone: capitalised, ending with a full stop."""
+    text = capitalised(text.rstrip())
+    return text if not text or text.endswith((".", "?", "!")) else text + "."
