@@ -10,6 +10,8 @@ Figures (milliseconds, on this machine):
   why_not      explain why a conclusion does not hold
   open answer  answer a question over 8 facts in question (256 cases, pruned to what it reads)
   explorer ... the explorer's refresh after a click, and the flip search (kernel side)
+  backends     seeded random scenarios evaluated by both back ends: the disagreements (must be 0)
+               and the seconds each took (benchmarks/backends.py)
 """
 from __future__ import annotations
 
@@ -101,6 +103,10 @@ def main(quick: bool = False) -> None:
     open_answer_figures(agreement, scenarios, n(30, 2))
     explorer_figures(agreement, n(100, 5))
 
+    from backends import differential  # benchmarks/backends.py: pyDatalog and clingo on the same scenarios
+
+    print(differential(agreement, count=n(10_000, 20))[0])
+
 
 QUESTIONS = ["liable(jd_cloud, B)", "violated(user, C)", "remedy_available(jd_cloud, R, C)", "obliged(jd_cloud, C)"]
 
@@ -137,7 +143,8 @@ def open_answer_figures(agreement: kb.KnowledgeBase, scenarios: list[kb.Scenario
 
 def explorer_figures(agreement: kb.KnowledgeBase, clicks: int = 100) -> None:
     """The explorer, kernel side: a tick or untick of a builder line until every panel is
-    refreshed (conclusions, diff, selector, the asked question's explanation, its graph);
+    refreshed (conclusions and diff, the facts panel and the areas' counts, the names offered,
+    the "(changed)" marker, the selector, the asked question's explanation, its graph);
     then the flip search for typical conclusions, as the button runs it (2 s time budget)."""
     from kb import whatif
     from widgets.explorer import Explorer

@@ -12,6 +12,11 @@ question it can depend on:
 
 Up to :data:`MAX_IN_QUESTION` facts in question are evaluated exhaustively (2^8 = 256
 evaluations, each deriving only what the question depends on); more is an error that says so.
+
+An answer reads as a sentence (``Yes: quake is force majeure.``, ``No: it does not follow that
+...``, ``Open: whether ... depends on the facts in question.``) and the conditions as sentences
+(``it is not established that attack is found to be unforeseeable``); ``to_text(atoms=True)``
+gives the atoms as before, and ``to_json()`` both.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from .errors import ScenarioError
+from .sentences import standalone
 
 MAX_IN_QUESTION = 8
 
@@ -29,18 +35,46 @@ class Condition:
     """Facts in question, each established (True) or not (False): one way an answer is decided."""
 
     literals: tuple[tuple[str, bool], ...]  # (fact as written, established?), sorted by fact
+    sentences: tuple[str, ...] = field(default=(), compare=False)  # each fact as a sentence ("" = none)
 
     def __str__(self) -> str:
+        return self.to_text()
+
+    def to_text(self, atoms: bool = False) -> str:
+        """``the event quake was foreseeable is established and ...`` (``atoms``: the facts as
+        written, ``foreseeable(quake) is established``)."""
         if not self.literals:
             return "whatever the facts in question"
-        return " and ".join(f"{fact} is {'established' if on else 'not established'}" for fact, on in self.literals)
+        if atoms or len(self.sentences) != len(self.literals):
+            return " and ".join(f"{fact} is {'established' if on else 'not established'}"
+                                for fact, on in self.literals)
+        return " and ".join(f"it is {'' if on else 'not '}established that {fact}"
+                            for fact, on in zip(self._shown(False), (on for _, on in self.literals)))
+
+    def to_html(self) -> str:
+        if not self.literals:
+            return "whatever the facts in question"
+        return " and ".join(
+            f"it is {'' if on else 'not '}established that "
+            f"<span class='kb-sentence' title='{html.escape(fact)}'>{html.escape(shown)}</span>"
+            for (fact, on), shown in zip(self.literals, self._shown(False)))
+
+    def _shown(self, atoms: bool) -> list[str]:
+        if atoms or len(self.sentences) != len(self.literals):
+            return [f for f, _ in self.literals]
+        return [s or f for s, (f, _) in zip(self.sentences, self.literals)]
 
     @property
     def facts(self) -> tuple[str, ...]:
         return tuple(f for f, _ in self.literals)
 
     def to_json(self) -> list[dict]:
-        return [{"fact": f, "established": on} for f, on in self.literals]
+        return [{"fact": f, "sentence": shown, "established": on}
+                for (f, on), shown in zip(self.literals, self._shown(False))]
+
+    def with_sentences(self, sentence_of) -> "Condition":
+        """The same condition, each fact also as a sentence (``sentence_of(fact as written)``)."""
+        return Condition(self.literals, tuple(sentence_of(f) for f, _ in self.literals))
 
 
 @dataclass
@@ -55,10 +89,30 @@ class AnswerRow:
 
     @property
     def text(self) -> str:
+        """The answer as written (the atom)."""
         return self.conclusion.text
 
+    @property
+    def sentence(self) -> str:
+        """The answer as the analyst reads it."""
+        return getattr(self.conclusion, "sentence", "") or self.text
+
+    def to_text(self, atoms: bool = False) -> str:
+        lines = [f"{self.text if atoms else standalone(self.sentence, self.text)}"
+                 + ("" if self.value == "yes" else f" ({self.value})")]
+        if self.value == "open":
+            lines += _conditions_text(self, "  ", atoms)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        return _row_html(self)
+
     def to_json(self) -> dict:
-        out = {"answer": self.text, "bindings": self.bindings, "value": self.value}
+        out = {"answer": self.text, "atom": self.text, "sentence": self.sentence, "bindings": self.bindings,
+               "value": self.value}
         if self.value == "open":
             out["holds_if"] = [c.to_json() for c in self.holds_if]
             out["fails_if"] = [c.to_json() for c in self.fails_if]
@@ -69,7 +123,9 @@ class AnswerRow:
 class Answer:
     """The three-valued answer to a question: ``value`` is "yes", "no" or "open" (for a question
     with variables: whether some answer exists); ``rows`` the answers found, each yes or open;
-    ``in_question`` the facts in question the answer was computed over (those it can depend on)."""
+    ``in_question`` the facts in question the answer was computed over (those it can depend on).
+    ``query`` is the question as written, ``sentence`` as the analyst reads it (an argument the
+    question leaves open reads "some failure")."""
 
     query: str
     value: str
@@ -77,6 +133,7 @@ class Answer:
     holds_if: list[Condition] = field(default_factory=list)
     fails_if: list[Condition] = field(default_factory=list)
     in_question: list[str] = field(default_factory=list)
+    sentence: str = ""
 
     @property
     def yes(self) -> bool:
@@ -86,21 +143,44 @@ class Answer:
         """The facts in question that decide an open answer (those its conditions name), sorted."""
         return sorted({f for c in self.holds_if + self.fails_if for f in c.facts})
 
-    def to_text(self) -> str:
-        """``Q: no``, ``Q: yes``, ``Q: X = a; X = b`` (each answer holds in every case), or, when
-        something is open, the value and then each answer with its value and what decides it."""
+    def headline(self) -> str:
+        """The answer in one sentence: ``Yes: JD Cloud is exempt from liability for the failure
+        outage.``, ``No: it does not follow that JD Cloud is liable for some failure.``, ``Open:
+        whether ... depends on the facts in question.``"""
+        said = self.sentence or self.query
+        if self.value == "yes":
+            return f"Yes: {said}."
+        if self.value == "no":
+            return f"No: it does not follow that {said}."
+        return f"Open: whether {said} depends on the facts in question."
+
+    def to_text(self, atoms: bool = False) -> str:
+        """As sentences (default): the headline, then each answer found and what decides an open
+        one. ``atoms=True``: ``Q: no``, ``Q: yes``, ``Q: X = a; X = b`` (each answer holds in every
+        case), or, when something is open, the value and then each answer with its value and what
+        decides it."""
         bound = [r for r in self.rows if r.bindings]
+        if not atoms:
+            lines = [self.headline()]
+            if self.value == "open":
+                lines += _conditions_text(self, "  ", False)
+            for row in bound:
+                shown = f"  - {standalone(row.sentence, row.text)[:-1]} ({_bindings(row)})"
+                lines.append(shown + (": open" if row.value == "open" else ""))
+                if row.value == "open":
+                    lines += _conditions_text(row, "      ", False)
+            return "\n".join(lines)
         if self.value == "no" or (self.value == "yes" and not bound):
             return f"{self.query}: {self.value}"
         if self.value == "yes" and all(r.value == "yes" for r in bound):
             return f"{self.query}: " + "; ".join(_bindings(r) for r in bound)
         lines = [f"{self.query}: {self.value}"]
         if self.value == "open":
-            lines += _conditions_text(self, "  ")
+            lines += _conditions_text(self, "  ", True)
         for row in bound:
             lines.append(f"  {_bindings(row)}: {row.value}")
             if row.value == "open":
-                lines += _conditions_text(row, "    ")
+                lines += _conditions_text(row, "    ", True)
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -109,12 +189,25 @@ class Answer:
     def __repr__(self) -> str:
         return self.to_text()
 
+    def to_html(self) -> str:
+        """The answer as HTML: the headline, each answer as a sentence (its atom in the tooltip),
+        and what decides an open one."""
+        e = html.escape
+        parts = [f"<div class='kb-answer'><p><b title='{e(self.query)}'>{e(self.headline())}</b></p>"]
+        if self.value == "open":
+            parts.append(_conditions_html(self))
+        bound = [r for r in self.rows if r.bindings]
+        if bound:
+            parts.append("<ul>" + "".join(f"<li>{_row_html(r)}</li>" for r in bound) + "</ul>")
+        parts.append("</div>")
+        return "".join(parts)
+
     def _repr_html_(self) -> str:
-        return f"<pre class='kb-answer'>{html.escape(self.to_text())}</pre>"
+        return self.to_html()
 
     def to_json(self) -> dict:
-        out = {"query": self.query, "value": self.value, "answers": [r.to_json() for r in self.rows],
-               "in_question": self.in_question}
+        out = {"query": self.query, "sentence": self.sentence or self.query, "headline": self.headline(),
+               "value": self.value, "answers": [r.to_json() for r in self.rows], "in_question": self.in_question}
         if self.value == "open":
             out["holds_if"] = [c.to_json() for c in self.holds_if]
             out["fails_if"] = [c.to_json() for c in self.fails_if]
@@ -125,10 +218,26 @@ def _bindings(row: AnswerRow) -> str:
     return ", ".join(f"{k} = {v}" for k, v in row.bindings.items())
 
 
-def _conditions_text(item, indent: str) -> list[str]:
-    out = [f"{indent}holds if {c}" for c in item.holds_if]
-    out += [f"{indent}does not hold if {c}" for c in item.fails_if]
+def _conditions_text(item, indent: str, atoms: bool = False) -> list[str]:
+    out = [f"{indent}holds if {c.to_text(atoms)}" for c in item.holds_if]
+    out += [f"{indent}does not hold if {c.to_text(atoms)}" for c in item.fails_if]
     return out
+
+
+def _conditions_html(item) -> str:
+    lines = [f"<li>holds if {c.to_html()}</li>" for c in item.holds_if]
+    lines += [f"<li>does not hold if {c.to_html()}</li>" for c in item.fails_if]
+    return f"<ul class='kb-conditions'>{''.join(lines)}</ul>" if lines else ""
+
+
+def _row_html(row: AnswerRow) -> str:
+    e = html.escape
+    shown = f"<span class='kb-sentence' title='{e(row.text)}'>{e(standalone(row.sentence, row.text))}</span>"
+    if row.bindings:
+        shown += f" <span class='kb-bindings'>({e(_bindings(row))})</span>"
+    if row.value == "open":
+        shown += " <b>open</b>" + _conditions_html(row)
+    return shown
 
 
 def three_valued(truth: list[bool]) -> str:
@@ -138,10 +247,12 @@ def three_valued(truth: list[bool]) -> str:
     return "open" if any(truth) else "no"
 
 
-def minimal_conditions(facts: list[str], truth: list[bool], want: bool) -> list[Condition]:
+def minimal_conditions(facts: list[str], truth: list[bool], want: bool,
+                       sentences: list[str] | None = None) -> list[Condition]:
     """The smallest partial assignments of ``facts`` (fact i is bit i of a world's index) under
     which every world gives ``want``: the prime implicants, smallest first, then by text.
-    4^n checks at most (65,536 for the 8 facts allowed)."""
+    4^n checks at most (65,536 for the 8 facts allowed). ``sentences``: each fact as a sentence,
+    carried by the conditions."""
     n = len(facts)
     everything = (1 << n) - 1
     found: list[tuple[frozenset, Condition]] = []
@@ -163,7 +274,10 @@ def minimal_conditions(facts: list[str], truth: list[bool], want: bool) -> list[
                         break
                     sub = (sub - 1) & free
                 if ok:
-                    found.append((literals, Condition(tuple(sorted((facts[i], on) for i, on in literals)))))
+                    chosen_sorted = sorted(literals, key=lambda x: (facts[x[0]], x[1]))
+                    found.append((literals, Condition(
+                        tuple((facts[i], on) for i, on in chosen_sorted),
+                        tuple(sentences[i] for i, _ in chosen_sorted) if sentences else ())))
     return sorted((c for _, c in found), key=lambda c: (len(c.literals), c.literals))
 
 

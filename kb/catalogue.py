@@ -2,9 +2,10 @@
 
 ``python -m kb vocabulary [--area AREA] [--search WORD]`` prints it; in a notebook
 ``agreement.catalogue(area=..., search=...)`` shows it as HTML tables. Each entry gives the
-predicate, its arguments with their types, its documentation and the clauses of the rules that
-conclude it (a conclusion) or read it (an input); the enumerations the entries use follow, each
-value with its description. ``python -m kb schema`` stays the machine-readable form.
+predicate, its arguments with their types, the sentence it reads as (its ``says:`` template), its
+documentation and the clauses of the rules that conclude it (a conclusion) or read it (an input);
+the enumerations the entries use follow, each value with its description (and, in HTML and JSON,
+the label it reads as inside a sentence). ``python -m kb schema`` stays the machine-readable form.
 """
 from __future__ import annotations
 
@@ -61,6 +62,8 @@ class Catalogue:
                 for e in entries:
                     where = f"  [{', '.join(e.clauses)}]" if e.clauses else ""
                     lines.append(f"    {e.decl.signature}{where}")
+                    if e.decl.says:
+                        lines.append(f"        reads: \u201c{e.decl.says}\u201d")
                     lines.append(f"        {e.decl.doc}")
             if section.types:
                 lines.append("  Values")
@@ -85,18 +88,18 @@ class Catalogue:
         for section in self.sections:
             parts.append(f"<h4>{h(section.area)}: {h(section.title)}</h4>")
             parts.append("<table><thead><tr><th>predicate</th><th>role</th><th>arguments</th>"
-                         "<th>what it says</th><th>clauses</th></tr></thead><tbody>")
+                         "<th>what it says</th><th>clauses</th><th>reads as</th></tr></thead><tbody>")
             for role, _ in ROLES:
                 for e in section.entries.get(role, []):
                     args = ", ".join(f"{a.name}: {a.type.name}" for a in e.decl.args)
                     parts.append(f"<tr><td><code>{h(e.name)}</code></td><td>{role}</td><td>{h(args)}</td>"
                                  f"<td style='text-align:left'>{h(e.decl.doc)}</td><td>{h(', '.join(e.clauses))}</td>"
-                                 f"</tr>")
+                                 f"<td style='text-align:left'>{h(e.decl.says)}</td></tr>")
             parts.append("</tbody></table>")
             for vtype, values in section.types:
                 parts.append(f"<p><b>{h(vtype.name)}</b>{': ' + h(vtype.doc) if vtype.doc else ''}</p><table><tbody>")
-                parts += [f"<tr><td><code>{h(v)}</code></td><td style='text-align:left'>{h(d)}</td></tr>"
-                          for v, d in values]
+                parts += [f"<tr><td><code>{h(v)}</code></td><td>{h(vtype.label(v))}</td>"
+                          f"<td style='text-align:left'>{h(d)}</td></tr>" for v, d in values]
                 parts.append("</tbody></table>")
         parts.append("</div>")
         return "".join(parts)
@@ -106,10 +109,13 @@ class Catalogue:
 
     def to_json(self) -> list[dict]:
         return [{"area": s.area, "title": s.title,
-                 "predicates": [{"name": e.name, "role": role, "doc": e.decl.doc, "clauses": e.clauses,
+                 "predicates": [{"name": e.name, "role": role, "doc": e.decl.doc, "says": e.decl.says,
+                                 "clauses": e.clauses,
                                  "args": [{"name": a.name, "type": a.type.name} for a in e.decl.args]}
                                 for role, _ in ROLES for e in s.entries.get(role, [])],
-                 "values": {t.name: dict(values) for t, values in s.types}} for s in self.sections]
+                 "values": {t.name: dict(values) for t, values in s.types},
+                 "labels": {t.name: {v: t.label(v) for v, _ in values} for t, values in s.types}}
+                for s in self.sections]
 
 
 def _clauses_by_predicate(kb) -> tuple[dict[str, set], dict[str, set]]:

@@ -1,4 +1,9 @@
-"""Command line: ``python -m kb ask|test|check|clause|interpretations|vocabulary|schema|graph|review-packet``.
+"""Command line: ``python -m kb ask|memo|test|check|clause|interpretations|vocabulary|schema|graph|review-packet``.
+
+Facts, conclusions, answers and explanations print as sentences (from the vocabulary's ``says:``
+templates); ``--atoms`` (before the command, or after ``ask``/``test``) prints them as
+atoms, as written in rules and scenarios. ``--json`` output carries both forms. ``memo`` writes a
+legal memo (:mod:`kb.memo`) as Markdown or HTML.
 
 Errors in the input are reported as one readable line on stderr with exit
 code 2; ``test`` exits 1 when an expectation fails.
@@ -15,64 +20,98 @@ from .knowledge import DEFAULT_AGREEMENT, KnowledgeBase, load_agreement, load_kn
 
 
 def _kb(args) -> KnowledgeBase:
+    backend = getattr(args, "backend", "pydatalog")
     if args.kb:
-        return load_knowledge_base(Path(args.kb))
-    return load_agreement(args.agreement)
+        return load_knowledge_base(Path(args.kb), backend=backend)
+    return load_agreement(args.agreement, backend=backend)
+
+
+def _atoms(args) -> bool:
+    return bool(getattr(args, "atoms", False) or getattr(args, "global_atoms", False))
+
+
+def violation_sentence(result, v) -> str:
+    """A violated constraint, its two conclusions as sentences."""
+    def said(text: str) -> str:
+        try:
+            atom = result.kb.parse_pattern(text)
+        except KbError:
+            return text
+        return result.explainer.show_sentence(atom, {})
+
+    c = v.constraint
+    where = f" (in the case where {v.case})" if v.case else ""
+    if c.requires:
+        return (f"constraint {c.name} [{', '.join(c.clauses)}] violated{where}: {said(v.first)} "
+                f"(by {v.first_by}) but not that {said(v.second)}: {c.says}")
+    return (f"constraint {c.name} [{', '.join(c.clauses)}] violated{where}: {said(v.first)} (by {v.first_by}) "
+            f"and {said(v.second)} (by {v.second_by}): {c.says}")
 
 
 def cmd_ask(args) -> int:
     from .constraints import violations
+    from .sentences import standalone
 
     kb = _kb(args)
+    atoms = _atoms(args)
     result = kb.evaluate(kb.load_scenario(args.scenario))
     if args.query:
         return _print_answers(result, [result.answer(q) for q in args.query], args)
     conclusions = result.conclusions
     open_rows = result.open_conclusions
     if args.json:
+        # "conclusions", "standing", "in_question": the atoms, as before; "*_sentences": both forms
         payload = {"scenario": result.scenario.name, "conclusions": [c.text for c in conclusions],
-                   "standing": [c.text for c in result.standing]}
+                   "standing": [c.text for c in result.standing],
+                   "conclusion_sentences": conclusions.to_json(),
+                   "standing_sentences": result.standing.to_json()}
         if result.scenario.unknown:
             payload["in_question"] = result.in_question
+            payload["in_question_sentences"] = [{"atom": a, "sentence": t}
+                                                for a, t in result.fact_sentences()["in question"]]
             payload["open"] = [r.to_json() for r in open_rows]
         inconsistent = violations(result)
         if inconsistent:
             payload["inconsistent"] = [str(v) for v in inconsistent]
+            payload["inconsistent_sentences"] = [violation_sentence(result, v) for v in inconsistent]
         if args.explain:
             payload["explanations"] = [result.explain(c).to_json() for c in conclusions]
             if open_rows:
                 payload["open_explanations"] = [result.explain(r.conclusion).to_json() for r in open_rows]
         print(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False))
         return 0
+    def shown(c) -> str:
+        return c.text if atoms else standalone(str(c), c.text)
+
     print(f"scenario: {result.scenario.name}")
     if result.scenario.unknown:
         print(f"facts in question ({len(result.in_question)}):")
-        for text in result.in_question:
-            print(f"  {text}")
+        for atom, text in result.fact_sentences()["in question"]:
+            print(f"  {atom if atoms else standalone(text, atom)}")
     specific, standing = result.specific, result.standing
     print(f"conclusions from the facts ({len(specific)}):")
     for c in specific:
-        print(f"  {c.text}")
+        print(f"  {shown(c)}")
     inconsistent = violations(result)
     if inconsistent:
         print(f"INCONSISTENT: conclusions that cannot both be true ({len(inconsistent)}):")
         for v in inconsistent:
-            print(f"  {v}")
+            print(f"  {v if atoms else violation_sentence(result, v)}")
     if result.scenario.unknown:
         print(f"open conclusions, which depend on the facts in question ({len(open_rows)}):")
         for row in open_rows:
-            print(f"  {row.text}")
+            print(f"  {row.text if atoms else standalone(row.sentence, row.text)}")
             for condition in row.holds_if:
-                print(f"    holds if {condition}")
+                print(f"    holds if {condition.to_text(atoms)}")
             for condition in row.fails_if:
-                print(f"    does not hold if {condition}")
+                print(f"    does not hold if {condition.to_text(atoms)}")
     print(f"standing conclusions, which hold without any fact ({len(standing)}):")
     for c in standing:
-        print(f"  {c.text}")
+        print(f"  {shown(c)}")
     if args.explain:
         for c in conclusions + [r.conclusion for r in open_rows]:
             print()
-            print(result.explain(c).to_text())
+            print(result.explain(c).to_text(atoms=atoms, verbose=args.verbose))
     return 0
 
 
@@ -96,14 +135,40 @@ def _print_answers(result, answers, args) -> int:
         print(json.dumps({"scenario": result.scenario.name, "answers": out}, indent=2, sort_keys=True,
                          ensure_ascii=False))
         return 0
+    atoms = _atoms(args)
     for i, answer in enumerate(answers):
         if i and args.explain:
             print()
-        print(answer.to_text())
+        print(answer.to_text(atoms=atoms))
         if args.explain:
             for e in explanations(answer)[0]:
                 print()
-                print(e.to_text())
+                print(e.to_text(atoms=atoms, verbose=args.verbose))
+    return 0
+
+
+def cmd_memo(args) -> int:
+    """Write (or print) a legal memo: Markdown or HTML from the file name; never overwrite a file
+    unless --force."""
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        suffix = out.suffix.lower()
+        if suffix not in (".md", ".markdown", ".html", ".htm"):
+            raise KbError(f"{args.out}: the memo is written as Markdown (.md) or HTML (.html); "
+                          f"give a file name ending in one of them")
+        if out.exists() and not args.force:
+            raise KbError(f"{args.out} exists: the memo does not overwrite a file (add --force to replace it)")
+    kb = _kb(args)
+    result = kb.evaluate(kb.load_scenario(args.scenario))
+    memo = result.memo(args.query, max_readings=args.max_readings)
+    if out is None:
+        sys.stdout.write(memo.to_markdown())
+        return 0
+    try:
+        memo.save(out, force=args.force)
+    except FileExistsError:
+        raise KbError(f"{args.out} exists: the memo does not overwrite a file (add --force to replace it)") from None
+    print(f"wrote {out}")
     return 0
 
 
@@ -123,7 +188,7 @@ def cmd_test(args) -> int:
     if args.load_only:
         return _load_only(kb, files)
     report = run_scenario_files(kb, files)
-    print(report.to_text())
+    print(report.to_text(atoms=_atoms(args)))
     return 0 if report.ok else 1
 
 
@@ -325,15 +390,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m kb", description="Ask an agreement questions.")
     parser.add_argument("--agreement", default=DEFAULT_AGREEMENT, help="built-in agreement (default: %(default)s)")
     parser.add_argument("--kb", help="folder of another knowledge base (with agreement.yaml)")
+    parser.add_argument("--backend", choices=("pydatalog", "clingo"), default="pydatalog",
+                        help="the engine that evaluates the rules (default: %(default)s; clingo: the same answers, "
+                             "32-bit numbers)")
+    parser.add_argument("--atoms", dest="global_atoms", action="store_true",
+                        help="print facts and conclusions as atoms (as written in rules), not sentences")
     sub = parser.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", help="evaluate a scenario: all conclusions, or the answers to --query")
     ask.add_argument("scenario")
     ask.add_argument("--query", action="append",
                      help="a question such as 'liable(jd_cloud, B)' (repeat for several): yes, no or open")
     ask.add_argument("--explain", action="store_true", help="explain each answer (why / why not)")
-    ask.add_argument("--json", action="store_true", help="print JSON")
+    ask.add_argument("--verbose", action="store_true",
+                     help="with --explain: list every exception that did not apply, with its reason")
+    ask.add_argument("--atoms", action="store_true", help="print atoms instead of sentences")
+    ask.add_argument("--json", action="store_true", help="print JSON (with both the atom and the sentence)")
     ask.set_defaults(func=cmd_ask)
+    memo = sub.add_parser("memo", help="write a legal memo answering a question about a scenario")
+    memo.add_argument("scenario")
+    memo.add_argument("--query", action="append", required=True,
+                      help="the question, such as 'exempt_from_liability(jd_cloud, outage)' (repeat for several)")
+    memo.add_argument("--out", help="file to write: FILE.md (Markdown) or FILE.html (default: print Markdown)")
+    memo.add_argument("--force", action="store_true", help="replace the --out file if it exists")
+    memo.add_argument("--max-readings", type=_non_negative, default=20,
+                      help="the most interpretations evaluated under their other reading (default: %(default)s)")
+    memo.set_defaults(func=cmd_memo)
     test = sub.add_parser("test", help="run the expectations of scenario files (default: the agreement's)")
+    test.add_argument("--atoms", action="store_true", help="show facts and conclusions as atoms in the report")
     test.add_argument("paths", nargs="*")
     test.add_argument("--load-only", action="store_true",
                       help="only check that the files load (for a blind reviewer: shows no answer)")

@@ -31,6 +31,16 @@ comma-separated list of kinds, ``kind`` the first of them in :data:`KIND_PRIORIT
 ``evidence`` the evidences joined by " | " (``evidence_<kind>`` holds each kind's own).
 Use :func:`edges_of_kind` / :func:`has_kind` rather than comparing ``kind``.
 
+Every node has a ``title``, the few words a picture labels it with (:func:`short_title`): a
+clause's heading, or else the first words of its text; a conclusion's sentence template with
+its arguments as capitalised names (``Event is force majeure``), or else its doc.
+
+A clause in focus (:func:`focus`) is its neighbourhood read left to right: what relies on it,
+the clause with the clauses in a cycle with it, what it relies on, every edge pointing from a
+node to one it relies on; :func:`depending_on` / :func:`dependents_tree` give everything that
+depends on a node (and why), :func:`find` what a search box finds. Pictures (:func:`render_svg`)
+fit the width of what holds them (:func:`fit_width`) and their legend names only the kinds drawn.
+
 Every attribute is a string, so GraphML and node-link JSON exports keep them all.
 """
 from __future__ import annotations
@@ -80,6 +90,123 @@ def _id_key(node: str) -> tuple:
         return (0, (), node)
     parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in node.split("."))
     return (0, parts, node)
+
+
+TITLE_WORDS = 6  # a clause's short title: about this many words of its text
+CONCLUSION_TITLE_WORDS = 8  # a conclusion's: of its sentence
+# the lead-in of an acknowledgment ("You understand and agree that JD Cloud may ..."): it says
+# nothing about what the clause is about, so a title starts after it
+_LEAD_IN = re.compile(r"(?:you\s+(?:fully\s+)?(?:understand|acknowledge|agree|recognize|accept)"
+                      r"(?:\s*,?\s*(?:and\s+)?(?:fully\s+)?(?:understand|acknowledge|agree|recognize|accept))*"
+                      r"\s+that\s+)", re.IGNORECASE)
+_ASIDE = re.compile(r"\s*\([^()]*\)")
+_STOP = ".;:!?"
+
+
+def short_title(text: str, words: int = TITLE_WORDS) -> str:
+    """The first words of ``text`` as a title: whitespace collapsed, asides in brackets and an
+    acknowledgment's lead-in ("You understand and agree that") left out, cut at a word boundary
+    after ``words`` words with "…" (or at the end of the first sentence, or at a colon with "…",
+    when that comes within two more words). "" for an empty text."""
+    text = _ASIDE.sub("", " ".join(text.split())).strip()
+    lead = _LEAD_IN.match(text)
+    if lead and lead.end() < len(text):
+        text = text[lead.end():]
+        text = text[:1].upper() + text[1:]
+    parts = text.split(" ") if text else []
+    for i, part in enumerate(parts[: words + 2]):
+        if part and part[-1] in _STOP:
+            cut = " ".join(parts[: i + 1]).rstrip(_STOP + ",")
+            # a colon announces what follows: the title says that something does
+            return cut + "…" if part[-1] == ":" and i < len(parts) - 1 else cut
+    if len(parts) <= words:
+        return " ".join(parts).rstrip(_STOP + ",")
+    return " ".join(parts[:words]).rstrip(_STOP + ",;-–—") + "…"
+
+
+_DETERMINERS = {"the", "a", "an", "its", "their", "this", "that", "each", "every", "any"}
+# words that never name what follows them: "the facts about {thing}", "the terms permit {x}"
+_NOT_NOUNS = {"about", "after", "against", "and", "are", "as", "at", "be", "been", "before", "between", "but",
+              "by", "during", "for", "from", "in", "into", "is", "of", "on", "or", "over", "per", "than",
+              "to", "towards", "under", "until", "via", "was", "were", "with", "within", "without",
+              "because", "if", "when", "since", "unless", "whether", "which", "while", "where",
+              "may", "must", "shall", "can", "will", "should", "need", "has", "have", "had", "not"}
+
+
+def _named_before(before: str) -> bool:
+    """Whether the words before a placeholder already name it: a determiner (or a possessive,
+    "JD Cloud's") and one noun ("the act {act}"), or two words the second of which is no
+    preposition or verb in -s ("the information item {item}", "the force majeure {event}")."""
+    words = before.split()
+    if not words or words[-1].lower() in _NOT_NOUNS or not re.fullmatch(r"[\w'-]+", words[-1]):
+        return False
+
+    def determiner(word: str) -> bool:
+        return word.lower() in _DETERMINERS or word.endswith("'s")
+
+    if len(words) >= 2 and determiner(words[-2]):
+        return True
+    return (len(words) >= 3 and determiner(words[-3]) and words[-2].lower() not in _NOT_NOUNS
+            and not words[-1].endswith("s"))
+
+
+def pattern_sentence(template: str) -> str:
+    """A sentence template read as a pattern, in words: a placeholder that follows its own noun
+    ("the act {act}", "the failure {breach}") is left out, any other becomes "the" and its
+    argument's name ("{party} is liable" -> "The party is liable")."""
+    out, last = [], 0
+    for m in re.finditer(r"\{([^{}]*)\}", template):
+        before = template[last:m.start()]
+        if _named_before("".join(out) + before):
+            out.append(before.rstrip())
+        elif before.split() and before.split()[-1].lower() in _DETERMINERS:  # "among the {category}"
+            out.append(before + m.group(1).replace("_", " "))
+        else:
+            out.append(before + "the " + m.group(1).replace("_", " "))
+        last = m.end()
+    out.append(template[last:])
+    text = " ".join("".join(out).split())
+    return text[:1].upper() + text[1:]
+
+
+def conclusion_title(vocabulary, pred: str) -> str:
+    """A conclusion's title: its sentence template read as a pattern (:func:`pattern_sentence`:
+    ``{party} is exempt from liability for the failure {breach}`` -> ``The party is exempt from
+    liability for the failure``), or else (when the pattern names two arguments alike, "The
+    event caused the event") its doc, cut by :func:`short_title`; the predicate's name when it
+    has neither."""
+    decl = vocabulary.predicate(pred) if vocabulary is not None else None
+    if decl is None:
+        return pred
+    if decl.says:
+        sentence = pattern_sentence(decl.says)
+        named = re.findall(r"\b(?:the|The) (\w+)", sentence)
+        # "the event {cause} caused the event {event}" reads "The event caused the event": the
+        # doc says which is which ("The second event caused the first"); so does it where a
+        # placeholder stood for a verb ("{holder} may {remedy}" reads "may the remedy")
+        verb_slot = re.search(r"\b(?:may|must|shall|can|cannot|will) the\b", sentence)
+        if (len(named) == len(set(named)) and not verb_slot) or not decl.doc:
+            return short_title(sentence, CONCLUSION_TITLE_WORDS)
+    if decl.doc:
+        return short_title(decl.doc, CONCLUSION_TITLE_WORDS)
+    return pred
+
+
+def clause_title(heading: str, text: str) -> str:
+    """A clause's title: its heading, or else the first words of its text (:func:`short_title`)."""
+    return " ".join(heading.split()) if heading and heading.strip() else short_title(text or "")
+
+
+def node_label(g: nx.DiGraph, node: str) -> str:
+    """How pictures label a node: a clause by its id and title (``9.2 Force majeure or accidental
+    events refer…``), a conclusion by its title and name (``Event is force majeure
+    (force_majeure)``)."""
+    d = g.nodes[node]
+    title = d.get("title", "")
+    if d.get("kind") == "conclusion":
+        name = d.get("label", node.removeprefix(PRED))
+        return f"{title} ({name})" if title and title != name else name
+    return f"{node} {title}".strip()
 
 
 def load_references(kb) -> list[dict]:
@@ -207,7 +334,7 @@ def clause_graph(kb, references: list[dict] | None = None) -> nx.DiGraph:
     for clause in kb.clauses:
         nodes[clause.id] = {"kind": "clause", "heading": clause.heading or "", "text": clause.text or "",
                             "section": clause.section, "clause_kind": clause.kind,
-                            "label": clause.id}
+                            "label": clause.id, "title": clause_title(clause.heading or "", clause.text or "")}
         if clause.parent is not None:
             add(clause.parent, clause.id, "contains", "clause tree")
 
@@ -218,8 +345,10 @@ def clause_graph(kb, references: list[dict] | None = None) -> nx.DiGraph:
         if _is_internal(pred):
             continue
         key = PRED + pred
-        nodes.setdefault(key, {"kind": "conclusion", "heading": "", "text": "", "section": "conclusions",
-                               "clause_kind": "", "label": pred})
+        if key not in nodes:
+            nodes[key] = {"kind": "conclusion", "heading": "", "text": "", "section": "conclusions",
+                          "clause_kind": "", "label": pred,
+                          "title": conclusion_title(getattr(kb, "vocabulary", None), pred)}
         for cid in rule.cites:
             concluded_by.setdefault(pred, set()).add(cid)
             add(cid, key, "concludes", f"rule {rule.id}")
@@ -292,7 +421,7 @@ def section_graph(g: nx.DiGraph) -> nx.DiGraph:
     for s in sections:
         d = g.nodes[s] if s in g else {}
         out.add_node(s, kind="clause", heading=d.get("heading", ""), text="", section="sections",
-                     clause_kind="section", label=s)
+                     clause_kind="section", label=s, title=d.get("title", ""))
     counts: dict[tuple[str, str], dict[str, int]] = {}
     for u, v, d in g.edges(data=True):
         su, sv = g.nodes[u].get("section"), g.nodes[v].get("section")
@@ -517,6 +646,274 @@ def neighbourhood(g: nx.DiGraph, clause_id: str, radius: int = 1) -> nx.DiGraph:
     return g.subgraph(sorted(near, key=_id_key)).copy()
 
 
+# --- a clause in focus: what it relies on, what relies on it -----------------------------
+
+# the kinds by which one node relies on another: X -> Y of these kinds reads "X relies on Y";
+# a "concludes" edge C -> p the other way round (the conclusion p rests on the clause C whose
+# rules conclude it). "contains" is no reliance: a section is made of its clauses.
+RELIANCE_KINDS = ("refers", "points", "uses", "overrides", "survives", "reads")
+FOCUS_COLUMN_WIDTH = 380.0  # layout units (about pixels at the scale the interactive view opens)
+FOCUS_ROW_HEIGHT = 26.0
+
+
+def _relies_on(g: nx.DiGraph, node: str) -> dict[str, list[str]]:
+    """What ``node`` relies on: ``{other: [kinds]}``."""
+    out: dict[str, list[str]] = {}
+    for _, v, d in g.out_edges(node, data=True):
+        if v != node and not has_kind(d, "concludes"):
+            kinds = [k for k in KIND_PRIORITY if k in RELIANCE_KINDS and has_kind(d, k)]
+            if kinds:
+                out[v] = kinds
+    for u, _, d in g.in_edges(node, data=True):
+        if u != node and has_kind(d, "concludes"):
+            out.setdefault(u, []).append("concludes")
+    return out
+
+
+def _relied_on_by(g: nx.DiGraph, node: str) -> dict[str, list[str]]:
+    """What relies on ``node``: ``{other: [kinds]}``."""
+    out: dict[str, list[str]] = {}
+    for u, _, d in g.in_edges(node, data=True):
+        if u != node and not has_kind(d, "concludes"):
+            kinds = [k for k in KIND_PRIORITY if k in RELIANCE_KINDS and has_kind(d, k)]
+            if kinds:
+                out[u] = kinds
+    for _, v, d in g.out_edges(node, data=True):
+        if v != node and has_kind(d, "concludes"):
+            out.setdefault(v, []).append("concludes")
+    return out
+
+
+class Focus:
+    """A node of the graph with what relies on it and what it relies on, in columns read left to
+    right: the dependents (the clauses whose text or rules rely on it, the conclusions its rules
+    conclude), then the node itself with the nodes in a cycle with it (they rely on it and it on
+    them: 9.1 and 9.2), then what it relies on (the clauses its rules use, the conclusions they
+    read). With ``depth`` > 1 the columns go on outwards: what relies on the dependents, what the
+    dependencies rely on. Every edge kept points rightwards, from a node to one it relies on
+    (``edges``: ``(relying, relied on, kind)``); edges between nodes of one column, or pointing
+    back leftwards, are left out. Built by :func:`focus`."""
+
+    def __init__(self, g: nx.DiGraph, node: str, depth: int = 1):
+        self.node = _check(g, node)
+        self.depth = max(0, int(depth))
+        if self.depth == EVERYTHING:
+            self._everything(g)
+            return
+        column: dict[str, int] = {self.node: 0}
+        before, after = _relied_on_by(g, self.node), _relies_on(g, self.node)
+        for n in before:
+            column[n] = 0 if n in after else -1
+        for n in after:
+            column.setdefault(n, 1)
+        left = set(before)
+        right = set(after)
+        for level in range(2, self.depth + 1):
+            new_left = {a for b in left for a in _relied_on_by(g, b)} - set(column)
+            new_right = {b for a in right for b in _relies_on(g, a)} - set(column)
+            for n in new_left:
+                column[n] = -level
+            for n in new_right - new_left:  # a node on both sides further out stands on the left
+                column[n] = level
+            left, right = new_left, new_right - new_left
+        self.column_of = column
+        offsets = sorted(set(column.values()))
+        self.centre = offsets.index(0)
+        self.columns: tuple[tuple[str, ...], ...] = tuple(self._order(g, offsets))
+        edges = []
+        for a in sort_nodes(column):
+            for b, kinds in _relies_on(g, a).items():
+                if b not in column:
+                    continue
+                ca, cb = column[a], column[b]
+                if ca < cb or (ca == cb == 0 and self.node in (a, b)):
+                    edges.append((a, b, kinds[0]))
+        self.edges: tuple[tuple[str, str, str], ...] = tuple(
+            sorted(edges, key=lambda e: (_id_key(e[0]), _id_key(e[1]))))
+
+    def _everything(self, g: nx.DiGraph) -> None:
+        """``depth=EVERYTHING``: on the left everything that depends on the node
+        (:func:`depending_on`, with the nodes its reasons pass through, such as the section 9
+        whose mention in 3.2.4 is a reference to 9.2), one column per step away from the node,
+        each joined to the node it depends on by the step of its reason (:func:`dependents_tree`);
+        on the right what the node itself relies on, as at depth 1."""
+        tree = dependents_tree(g, self.node)
+        after = _relies_on(g, self.node)
+        column: dict[str, int] = {self.node: 0}
+        for n, (_, _, distance) in tree.items():
+            column[n] = 0 if distance == 1 and n in after else -distance
+        for n in after:
+            column.setdefault(n, 1)
+        self.column_of = column
+        offsets = sorted(set(column.values()))
+        self.centre = offsets.index(0)
+        self.columns = tuple(self._order(g, offsets))
+        edges = [(n, parent, kind) for n, (parent, kind, _) in tree.items()]
+        # what the node relies on and also depends on it, further out on the left, is drawn
+        # there, joined by its reason; the arrow back to it would point leftwards
+        edges += [(self.node, b, kinds[0]) for b, kinds in after.items() if column[b] >= 0]
+        self.edges = tuple(sorted(set(edges), key=lambda e: (_id_key(e[0]), _id_key(e[1]))))
+
+    def _order(self, g: nx.DiGraph, offsets: list[int]) -> list[tuple[str, ...]]:
+        """Each column top to bottom: clauses in document order, then conclusions by name; the
+        node in focus in the middle of its column; an outer column ordered by where its nodes'
+        neighbours stand in the column next to it inwards (fewer crossings)."""
+        by_offset = {o: sort_nodes(n for n, c in self.column_of.items() if c == o) for o in offsets}
+        centre = [n for n in by_offset[0] if n != self.node]
+        half = len(centre) // 2
+        by_offset[0] = centre[:half] + [self.node] + centre[half:]
+        for o in sorted(offsets, key=abs):
+            if abs(o) < 2:
+                continue
+            inner = {n: i for i, n in enumerate(by_offset[o - 1 if o > 0 else o + 1])}
+            g_und = g.to_undirected(as_view=True)
+
+            def rank(n: str) -> float:
+                near = [inner[m] for m in g_und.neighbors(n) if m in inner]
+                return sum(near) / len(near) if near else float(len(inner))
+
+            by_offset[o] = sorted(by_offset[o], key=lambda n: (rank(n), _id_key(n)))
+        return [tuple(by_offset[o]) for o in offsets]
+
+    @property
+    def nodes(self) -> list[str]:
+        """Every node shown, in document order."""
+        return sort_nodes(self.column_of)
+
+    @property
+    def dependents(self) -> list[str]:
+        """The nodes left of the centre column (what relies on the node), in document order."""
+        return sort_nodes(n for n, c in self.column_of.items() if c < 0)
+
+    @property
+    def dependencies(self) -> list[str]:
+        """The nodes right of the centre column (what the node relies on), in document order."""
+        return sort_nodes(n for n, c in self.column_of.items() if c > 0)
+
+    @property
+    def mutual(self) -> list[str]:
+        """The nodes in a cycle with the node (they rely on it and it relies on them)."""
+        return sort_nodes(n for n, c in self.column_of.items() if c == 0 and n != self.node)
+
+    def relying(self) -> list[str]:
+        """Everything shown that relies on the node: the dependents and the nodes in a cycle with it."""
+        return sort_nodes(self.dependents + self.mutual)
+
+    def positions(self, column_width: float = FOCUS_COLUMN_WIDTH,
+                  row_height: float = FOCUS_ROW_HEIGHT) -> dict[str, tuple[float, float]]:
+        """``{node: (x, y)}``: the columns left to right (the node at x = 0), each column's nodes
+        top to bottom (y grows upwards, as in graphviz and Sigma), centred on y = 0."""
+        out = {}
+        for i, col in enumerate(self.columns):
+            x = (i - self.centre) * column_width
+            for j, n in enumerate(col):
+                out[n] = (x, ((len(col) - 1) / 2 - j) * row_height)
+        return {n: out[n] for n in sort_nodes(out)}
+
+    @property
+    def rows(self) -> int:
+        """The number of nodes in the tallest column."""
+        return max(len(c) for c in self.columns)
+
+    def summary(self) -> str:
+        """One line: how many clauses and conclusions stand on each side."""
+        def count(nodes: list[str]) -> str:
+            clauses = sum(1 for n in nodes if not n.startswith(PRED))
+            parts = [f"{clauses} clause{'s' if clauses != 1 else ''}"] if clauses else []
+            conclusions = len(nodes) - clauses
+            if conclusions:
+                parts.append(f"{conclusions} conclusion{'s' if conclusions != 1 else ''}")
+            return " and ".join(parts) or "nothing"
+        name = self.node.removeprefix(PRED)
+        line = f"left: {count(self.dependents)} relying on {name}"
+        if self.mutual:
+            line += f"; beside it: {count(self.mutual)} in a cycle with it"
+        return line + f"; right: {count(self.dependencies)} {name} relies on"
+
+    def __repr__(self) -> str:
+        return f"Focus({self.node!r}, depth={self.depth}, columns={[len(c) for c in self.columns]})"
+
+
+def dependents_tree(g: nx.DiGraph, node: str) -> dict[str, tuple[str, str, int]]:
+    """Everything that depends on ``node``, each with the reason it does, as a tree:
+    ``{dependent: (what it depends on, edge kind, steps from the node)}`` in document order.
+    For a clause the tree of :func:`impact_paths` (each dependent's last step; the nodes the
+    steps pass through, such as a section containing the clause, are in it too); for a
+    conclusion breadth first over the ``reads`` edges into it: the conclusions derived from it,
+    transitively, and the clauses whose rules read one of them."""
+    node = _check(g, node)
+    tree: dict[str, tuple[str, str, int]] = {}
+    if not node.startswith(PRED):
+        for chain in impact_paths(g, node).values():
+            for i, (a, b, why) in enumerate(chain):
+                if b not in tree and b != node:
+                    tree[b] = (a, why.split(":", 1)[0], i + 1)
+    else:  # predicate by predicate, as the impact set: the conclusions read from it, the clauses
+        # whose rules read them (not every conclusion of those clauses' other rules)
+        queue = [node]
+        while queue:
+            at = queue.pop(0)
+            for other in sort_nodes(u for u, _, d in g.in_edges(at, data=True) if has_kind(d, "reads")):
+                if other not in tree and other != node:
+                    tree[other] = (at, "reads", (tree[at][2] if at in tree else 0) + 1)
+                    if other.startswith(PRED):
+                        queue.append(other)
+    return {n: tree[n] for n in sort_nodes(tree)}
+
+
+EVERYTHING = 0  # Focus depth: everything that depends on the node, however far
+
+
+def focus(g: nx.DiGraph, node: str, depth: int = 1) -> Focus:
+    """The node (a clause id as an analyst types it, or ``pred:<name>``) with what relies on it
+    and what it relies on, in columns left to right (see :class:`Focus`); ``depth`` steps on each
+    side, or :data:`EVERYTHING` (0): everything that depends on it, however far."""
+    return Focus(g, node, depth)
+
+
+def find(g: nx.DiGraph, text: str) -> list[str]:
+    """The nodes a search box finds for ``text``: the clause with that id ("9.2", "9.2."), or the
+    conclusion with that name ("force_majeure", "pred:force_majeure"); otherwise the nodes
+    whose id, title, heading or text holds every word of ``text`` (case ignored): clauses in
+    document order, those matching by id, title or heading first, then conclusions (by their
+    name and title). [] when nothing matches."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    try:
+        return [_check(g, text)]
+    except UnknownClauseError:
+        pass
+    name = text.removeprefix(PRED)
+    if PRED + name in g:
+        return [PRED + name]
+    words = text.lower().split()
+    first, second, conclusions = [], [], []
+    for n in sort_nodes(g):
+        d = g.nodes[n]
+        title = " ".join([n, d.get("title", ""), d.get("heading", "")]).lower()
+        if n.startswith(PRED):
+            if all(w in title or w in n.replace("_", " ") for w in words):
+                conclusions.append(n)
+        elif all(w in title for w in words):
+            first.append(n)
+        elif all(w in title + " " + d.get("text", "").lower() for w in words):
+            second.append(n)
+    return first + second + conclusions
+
+
+def depending_on(g: nx.DiGraph, node: str) -> list[str]:
+    """Everything that depends on ``node``, in document order (clauses, then conclusions): for a
+    clause its :func:`impact_set` (what an amendment of it could change, through the text and
+    the rules); for a conclusion (``pred:<name>``) everything that relies on it, directly or
+    through other conclusions (the conclusions derived from it, following ``reads`` edges, and
+    the clauses whose rules read one of them)."""
+    node = _check(g, node)
+    if not node.startswith(PRED):
+        return sort_nodes(impact_set(g, node))
+    return list(dependents_tree(g, node))
+
+
 # --- export -----------------------------------------------------------------------------
 
 def to_graphml(g: nx.DiGraph, path: Union[str, Path]) -> None:
@@ -545,13 +942,46 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
+def _wrap(text: str, width: int = 26, lines: int = 2) -> list[str]:
+    """``text`` in lines of at most about ``width`` characters, cut at word boundaries; at most
+    ``lines`` lines, the last ending with "…" when words were left out."""
+    out: list[str] = []
+    for word in text.split():
+        if out and len(out[-1]) + 1 + len(word) <= width:
+            out[-1] += " " + word
+        elif len(out) == lines:
+            out[-1] = out[-1].rstrip("…") + "…"
+            break
+        else:
+            out.append(word)
+    return out
+
+
+# how the legend draws each line style, in text (an HTML-like table, so that it stays as small
+# as its words: one line per kind drawn)
+_LEGEND_STROKE = {"dotted": "┈┈┈┈", "dashed": "╌╌╌╌", "solid": "────", "bold": "━━━━"}
+
+
+def _legend_rows(kinds: Iterable[str]) -> str:
+    rows = []
+    for kind in kinds:
+        colour, style, width = EDGE_STYLE[kind]
+        stroke = "━━━━" if style == "solid" and float(width) >= 2 else _LEGEND_STROKE[style]
+        rows.append(f'<TR><TD><FONT COLOR="{colour}">{stroke}</FONT></TD>'
+                    f'<TD ALIGN="LEFT">{kind}</TD></TR>')
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            + "".join(rows) + "</TABLE>>")
+
+
 def to_dot(g: nx.DiGraph, nodes: Iterable[str] | None = None, highlight: Iterable[str] = (),
            title: str | None = None, kinds: Iterable[str] = PICTURE_KINDS,
            edges: Iterable[tuple[str, str]] | None = None) -> str:
-    """Deterministic DOT text: clauses grouped by section, conclusions apart, edges styled by kind,
-    and a legend. ``nodes`` limits the picture to those nodes; ``highlight`` fills some;
-    ``kinds`` chooses the edge kinds drawn (all those of the legend by default); ``edges``,
-    when given, the only edges drawn (such as :func:`impact_edges`)."""
+    """Deterministic DOT text, laid out left to right: clauses grouped by section, each labelled
+    with its id and short title (:func:`clause_title`), conclusions apart, labelled with their
+    title (the name in the tooltip), edges styled by kind, and a small legend naming only the
+    kinds the picture draws. ``nodes`` limits the picture to those nodes; ``highlight`` fills
+    some; ``kinds`` chooses the edge kinds drawn (all those of the legend by default);
+    ``edges``, when given, the only edges drawn (such as :func:`impact_edges`)."""
     kinds = tuple(k for k in KINDS if k in set(kinds))
     only = None if edges is None else set(edges)
     keep = sorted(g if nodes is None else (n for n in nodes if n in g), key=_id_key)
@@ -582,36 +1012,38 @@ def to_dot(g: nx.DiGraph, nodes: Iterable[str] | None = None, highlight: Iterabl
         for n in sections[section]:
             d = g.nodes[n]
             if d.get("kind") == "conclusion":
-                label = d.get("label", n)
-                attrs = [f"label={_q(label)}", "shape=ellipse", f"tooltip={_q('conclusion ' + label)}",
+                name = d.get("label", n.removeprefix(PRED))
+                title_text = d.get("title", "") or name
+                label = "\n".join(_wrap(title_text, 24, 3))
+                attrs = [f"label={_q(label)}", "shape=ellipse", f"tooltip={_q(f'conclusion {name}: {title_text}')}",
                          f"fillcolor={_q('#ffd8a8' if n in highlight else '#fff4e6')}"]
             else:
                 head = d.get("heading", "")
-                label = n + ("\n" + _short(head, 28) if head else "")
+                short = d.get("title", "") or head
+                label = "\n".join([n] + _wrap(short, 26, 2))
                 tip = f"{n} {head}".strip() + (": " + d.get("text", "") if d.get("text") else "")
                 attrs = [f"label={_q(label)}", f"tooltip={_q(_short(tip, 600))}",
                          f"fillcolor={_q('#a5d8ff' if n in highlight else '#ffffff')}"]
             lines.append(f"    {_q(n)} [{', '.join(attrs)}];")
         lines.append("  }")
+    drawn: set[str] = set()
     for u, v, d in sorted(g.edges(data=True), key=lambda e: (_id_key(e[0]), _id_key(e[1]))):
         if u not in keep_set or v not in keep_set or (only is not None and (u, v) not in only):
             continue
         shown = [k for k in KIND_PRIORITY if k in kinds and has_kind(d, k)]
         if not shown:
             continue
+        drawn.add(shown[0])
         colour, style, width = EDGE_STYLE[shown[0]]
         tip = f"{u} -> {v}: {d['kinds']}: {_short(d['evidence'], 300)}"
         lines.append(f"  {_q(u)} -> {_q(v)} [color={_q(colour)}, style={_q(style)}, penwidth={width}, "
                      f"tooltip={_q(tip)}];")
-    lines.append("  subgraph cluster_legend {")
-    lines.append("    label=\"edge kinds\"; style=\"rounded\"; color=\"#bbbbbb\"; fontsize=10;")
-    for kind in kinds:
-        colour, style, width = EDGE_STYLE[kind]
-        lines.append(f"    \"legend_{kind}_a\" [label={_q(kind)}, shape=plaintext, style=\"\"];")
-        lines.append(f"    \"legend_{kind}_b\" [label=\"\", shape=point, width=0.05, style=\"\"];")
-        lines.append(f"    \"legend_{kind}_a\" -> \"legend_{kind}_b\" [color={_q(colour)}, style={_q(style)}, "
-                     f"penwidth={width}];")
-    lines.append("  }")
+    if drawn:  # the legend names the kinds drawn, nothing more: a small graph gets a small legend
+        lines.append("  subgraph cluster_legend {")
+        lines.append("    label=\"edge kinds\"; style=\"rounded\"; color=\"#bbbbbb\"; fontsize=8;")
+        lines.append(f"    \"legend_kinds\" [label={_legend_rows(k for k in KINDS if k in drawn)}, "
+                     "shape=plaintext, style=\"\", fontsize=7];")
+        lines.append("  }")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -655,4 +1087,21 @@ def render_svg(g: nx.DiGraph, nodes: Iterable[str] | None = None, highlight: Ite
                edges: Iterable[tuple[str, str]] | None = None, dot: str = "dot") -> str:
     """The SVG of the graph (or of ``nodes``), drawn by graphviz ``dot`` from :func:`to_dot`;
     the same graph gives the same bytes (the comment naming the dot version is removed)."""
-    return _GENERATED.sub("", _run_dot(to_dot(g, nodes, highlight, title, kinds, edges), ["-Tsvg"], dot))
+    svg = _GENERATED.sub("", _run_dot(to_dot(g, nodes, highlight, title, kinds, edges), ["-Tsvg"], dot))
+    return fit_width(svg)
+
+
+_SVG_SIZE = re.compile(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
+
+
+def fit_width(svg: str) -> str:
+    """The SVG scaled to the width of what holds it (a notebook cell, a browser window): width
+    100% of it, never wider than its natural size (``max-width``), the height following from the
+    viewBox (drawn coordinates in points), so a large graph shrinks to fit instead of
+    overflowing and a small one is not blown up."""
+    m = _SVG_SIZE.search(svg)
+    if m is None:
+        return svg
+    width = m.group(1)
+    return svg[:m.start()] + (f'<svg width="100%" style="max-width:{width}pt;height:auto" '
+                              f'preserveAspectRatio="xMinYMin meet"') + svg[m.end():]

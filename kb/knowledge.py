@@ -12,11 +12,18 @@ A knowledge base is a folder of data with a manifest, ``agreement.yaml``::
     constraints: constraints.yaml  # conclusions that cannot both be true (kb.constraints)
 
 Nothing in the folder is executed: the kit parses every file itself.
+
+An :class:`Evaluation` is what a scenario concludes. Its conclusions carry both forms, the atom
+(``text``) and the sentence from the vocabulary's templates (``sentence``, and ``str()``); its
+lists (:class:`Conclusions`, :class:`OpenConclusions`), :class:`Diff` and the interpretations list
+print as sentences and show as HTML tables in a notebook, while staying plain lists for code.
+:meth:`Evaluation.memo` writes a legal memo (:mod:`kb.memo`).
 """
 from __future__ import annotations
 
+import html
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
@@ -28,6 +35,7 @@ from .explain import Explainer, Explanation, OpenExplanation, WhyNot
 from .matching import ModelView, unify
 from .program import Program, build_program
 from .scenario import Scenario, build_scenario, load_scenario
+from .sentences import atom_sentence, standalone
 from .syntax import parse_atom, parse_rule_file
 from .terms import STRING_PREFIX, Atom, Const, Var, atom_sort_key, body_literals, render_value
 from .vocabulary import Vocabulary, load_vocabulary
@@ -39,18 +47,88 @@ DEFAULT_AGREEMENT = "jcs_kubernetes"
 
 @dataclass(frozen=True, order=True)
 class Conclusion:
-    """A derived atom, comparable and printable as the analyst reads it."""
+    """A derived atom, comparable and printable: ``text`` is the atom as written
+    (``exempt_from_liability(jd_cloud, outage)``), ``sentence`` as the analyst reads it (``JD Cloud
+    is exempt from liability for the failure outage``); ``str()`` gives the sentence."""
 
     sort_key: tuple
     pred: str
     args: tuple
     text: str
+    sentence: str = field(default="", compare=False)
+
+    @property
+    def atom(self) -> str:
+        return self.text
 
     def __str__(self) -> str:
-        return self.text
+        return self.sentence or self.text
 
     def __repr__(self) -> str:
         return f"Conclusion({self.text})"
+
+    def _repr_html_(self) -> str:
+        return (f"<span class='kb-sentence' title='{html.escape(self.text)}'>"
+                f"{html.escape(standalone(self.sentence, self.text))}</span>")
+
+    def to_json(self) -> dict:
+        return {"atom": self.text, "sentence": self.sentence or self.text}
+
+
+class Conclusions(list):
+    """A sorted list of conclusions (a plain list in every other respect) that prints as sentences:
+    text one per line, HTML a table of sentences with their atoms."""
+
+    def to_text(self, atoms: bool = False) -> str:
+        return "\n".join(c.text if atoms else standalone(str(c), c.text) for c in self) if self else "(none)"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        return conclusions_table(self)
+
+    def to_json(self) -> list[dict]:
+        return [c.to_json() for c in self]
+
+
+def conclusions_table(conclusions, caption: str = "") -> str:
+    """Conclusions as an HTML table: the sentence, and the atom (for the engineer) beside it."""
+    e = html.escape
+    head = f"<caption>{e(caption)}</caption>" if caption else ""
+    if not conclusions:
+        return f"<table class='kb-conclusions'>{head}<tr><td><i>none</i></td></tr></table>"
+    rows = "".join(f"<tr><td>{e(standalone(str(c), c.text))}</td><td><code>{e(c.text)}</code></td></tr>"
+                   for c in conclusions)
+    return (f"<table class='kb-conclusions'>{head}<thead><tr><th>Conclusion</th><th>Atom</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+class Interpretations(list):
+    """The named interpretations (a list of dicts, as before), shown as a table: name, title,
+    clauses, question, default and alternative reading, the rules consulting it."""
+
+    def to_text(self) -> str:
+        lines = []
+        for item in self:
+            lines.append(f"{item['name']} ({', '.join(item['clauses'])}): {item.get('title') or item['question']}")
+            lines.append(f"  question: {item['question']}")
+            lines.append(f"  default: {item['default']}")
+            lines.append(f"  alternative: {item['alternative']}")
+        return "\n".join(lines) if lines else "no interpretations declared"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        rows = "".join(
+            f"<tr><td><code>{e(i['name'])}</code></td><td>{e(', '.join(i['clauses']))}</td>"
+            f"<td><b>{e(i.get('title') or '')}</b><br>{e(i['question'])}</td><td>{e(i['default'])}</td>"
+            f"<td>{e(i['alternative'])}</td></tr>" for i in self)
+        return ("<table class='kb-interpretations'><thead><tr><th>Name</th><th>Clauses</th><th>Alternative "
+                "reading, and the question</th><th>Default</th><th>Alternative</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table>")
 
 
 class KnowledgeBase:
@@ -61,7 +139,10 @@ class KnowledgeBase:
 
     def __init__(self, root: Path, name: str, title: str, clauses: ClauseTree, vocabulary: Vocabulary,
                  program: Program, scenarios_dir: Path | None, omissions: dict[str, str],
-                 constraints: list | None = None):
+                 constraints: list | None = None, backend: str = "pydatalog"):
+        from .clingo_engine import check_backend
+
+        self.backend = check_backend(backend)  # "pydatalog" (the default) or "clingo": kb.clingo_engine
         self.root = root
         self.name = name
         self.title = title
@@ -89,9 +170,15 @@ class KnowledgeBase:
 
     @property
     def engine(self) -> Engine:
+        """The engine of this knowledge base's back end (pyDatalog, or clingo): ``evaluate``, ``close``."""
         with self._engine_lock:
             if self._engine is None:
-                self._engine = Engine(self.program)
+                if self.backend == "pydatalog":
+                    self._engine = Engine(self.program)
+                else:
+                    from .clingo_engine import make_engine
+
+                    self._engine = make_engine(self.program, self.backend)
             return self._engine
 
     # -- clauses
@@ -211,12 +298,19 @@ class KnowledgeBase:
             return self.vocabulary.coerce_atom(parse_atom(pattern), file="<query>", line=1)
         return self.vocabulary.coerce_atom(pattern)
 
-    def interpretations(self) -> list[dict]:
-        """Every named interpretation, sorted by name, with the rules that consult it."""
+    def interpretations(self) -> "Interpretations":
+        """Every named interpretation, sorted by name, with its title and the rules that consult it
+        (a list of dicts that shows as a table in a notebook)."""
         users = _interpretation_users(self.program)
-        return [{"name": i.name, "clauses": list(i.clauses), "question": i.question, "default": i.default,
-                 "alternative": i.alternative, "rules": sorted(users.get(i.name, ()))}
-                for _, i in sorted(self.vocabulary.interpretations.items())]
+        return Interpretations(
+            {"name": i.name, "title": i.title or "", "clauses": list(i.clauses), "question": i.question,
+             "default": i.default, "alternative": i.alternative, "rules": sorted(users.get(i.name, ()))}
+            for _, i in sorted(self.vocabulary.interpretations.items()))
+
+    def conclusion(self, pred: str, args: tuple) -> Conclusion:
+        """The conclusion (or fact) ``pred(args)`` (engine values), with its atom and sentence."""
+        return Conclusion(atom_sort_key(pred, args), pred, args, self.vocabulary.render(pred, args),
+                          atom_sentence(self.vocabulary, pred, args))
 
     def catalogue(self, area: str | None = None, search: str | None = None):
         """The vocabulary as a readable catalogue (text, or HTML tables in a notebook): see
@@ -270,8 +364,24 @@ class Evaluation:
         vocab = self.kb.vocabulary
         for pred in vocab.conclusions:
             for args in model.get(pred, ()):
-                out.append(Conclusion(atom_sort_key(pred, args), pred, args, vocab.render(pred, args)))
+                out.append(self.kb.conclusion(pred, args))
         return out
+
+    def fact_sentences(self) -> dict[str, list[tuple[str, str]]]:
+        """The scenario's facts as (atom, sentence), sorted by atom: ``stated``, ``denied`` (a
+        pattern such as ``migration_notice(m1, _)`` reads "some ...") and ``in question``."""
+        vocab = self.kb.vocabulary
+        origin = self._origin
+        stated = sorted((vocab.render(*f.key), atom_sentence(vocab, *f.key)) for f in origin.facts)
+        explainer = self.explainer
+        denied = sorted((str(d.atom), explainer.show_sentence(d.atom, {})) for d in origin.denied)
+        unknown = sorted((vocab.render(*f.key), atom_sentence(vocab, *f.key)) for f in origin.unknown)
+        return {"stated": stated, "denied": denied, "in question": unknown}
+
+    def _fact_sentence(self) -> dict[str, str]:
+        """A fact in question as written -> as a sentence."""
+        vocab = self.kb.vocabulary
+        return {vocab.render(*k): atom_sentence(vocab, *k) for k in self.scenario.unknown_keys()}
 
     @property
     def in_question(self) -> list[str]:
@@ -295,46 +405,82 @@ class Evaluation:
         return self._worlds
 
     @property
-    def conclusions(self) -> list[Conclusion]:
+    def conclusions(self) -> Conclusions:
         """Every conclusion that holds (in every case of the facts in question), sorted."""
         found = self._conclusions_of(self.model)
         if self.scenario.unknown:
             others = [set(self._conclusions_of(model)) for _, model in self.worlds()[1:]]
             found = [c for c in found if all(c in other for other in others)]
-        return sorted(found)
+        return Conclusions(sorted(found))
 
     @property
-    def open_conclusions(self) -> list[AnswerRow]:
+    def open_conclusions(self) -> "OpenConclusions":
         """The conclusions that hold in some cases of the facts in question and not in others, each
         with the smallest sets of facts in question that decide it; sorted. Empty without facts in
         question."""
         if not self.scenario.unknown:
-            return []
+            return OpenConclusions()
         worlds = self.worlds()  # case k establishes fact i of in_question when bit i of k is set
         facts = self.in_question
+        said = self._fact_sentence()
+        sentences = [said.get(f, f) for f in facts]
         certain = set(self.conclusions)
         seen = sorted({c for _, model in worlds for c in self._conclusions_of(model)} - certain)
-        rows = []
+        rows = OpenConclusions()
         for c in seen:
             truth = [c.args in model.get(c.pred, ()) for _, model in worlds]
-            rows.append(AnswerRow(c, {}, "open", minimal_conditions(facts, truth, True),
-                                  minimal_conditions(facts, truth, False)))
+            rows.append(AnswerRow(c, {}, "open", minimal_conditions(facts, truth, True, sentences),
+                                  minimal_conditions(facts, truth, False, sentences)))
         return rows
 
     @property
-    def specific(self) -> list[Conclusion]:
+    def specific(self) -> Conclusions:
         """The conclusions this scenario's facts bring (those that do not also hold without any fact)."""
         standing = self.kb.standing_conclusions()
-        return [c for c in self.conclusions if c not in standing]
+        return Conclusions(c for c in self.conclusions if c not in standing)
 
     @property
-    def standing(self) -> list[Conclusion]:
+    def standing(self) -> Conclusions:
         """The conclusions that hold here and also without any fact (standing terms), sorted."""
         standing = self.kb.standing_conclusions()
-        return [c for c in self.conclusions if c in standing]
+        return Conclusions(c for c in self.conclusions if c in standing)
 
-    def to_text(self) -> str:
-        return "\n".join(c.text for c in self.conclusions)
+    def to_text(self, atoms: bool = False) -> str:
+        """Every conclusion, one a line: sentences (``atoms=True``: the atoms)."""
+        return "\n".join(c.text if atoms else standalone(str(c), c.text) for c in self.conclusions)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def to_html(self) -> str:
+        """The evaluation as HTML: the facts in question, the conclusions from the facts, the open
+        ones and the standing ones, each as a table of sentences with their atoms."""
+        e = html.escape
+        parts = [f"<div class='kb-evaluation'><p><b>{e(self.scenario.name)}</b></p>"]
+        if self.scenario.unknown:
+            facts = self.fact_sentences()["in question"]
+            parts.append(f"<p>Facts in question ({len(facts)}):</p><ul>" + "".join(
+                f"<li><span class='kb-sentence' title='{e(a)}'>{e(standalone(t, a))}</span></li>"
+                for a, t in facts) + "</ul>")
+        specific = self.specific
+        parts.append(conclusions_table(specific, f"Conclusions from the facts ({len(specific)})"))
+        if self.scenario.unknown:
+            rows = self.open_conclusions
+            parts.append(f"<p>Open conclusions, which depend on the facts in question ({len(rows)}):</p>")
+            parts.append(rows._repr_html_())
+        standing = self.standing
+        parts.append(f"<details><summary>Standing conclusions, which hold without any fact ({len(standing)})"
+                     f"</summary>{conclusions_table(standing)}</details></div>")
+        return "".join(parts)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def memo(self, query, *, max_readings: int = 20, flip_budget: int = 120):
+        """A legal memo answering ``query`` (a pattern, or several): see :mod:`kb.memo`."""
+        from .memo import build_memo
+
+        return build_memo(self, query, max_readings=max_readings, flip_budget=flip_budget)
 
     def holds(self, pattern: Union[str, Atom]) -> bool:
         """Whether the pattern has an answer in every case of the facts in question."""
@@ -351,6 +497,8 @@ class Evaluation:
         atom = self.kb.parse_pattern(pattern)
         question = str(atom) if isinstance(pattern, Atom) else " ".join(pattern.split())
         facts, worlds = self._worlds_for(atom)
+        said = self._fact_sentence() if facts else {}
+        sentences = [said.get(f, f) for f in facts]
         decl = self.kb.vocabulary.predicate(atom.pred)
         truths: dict[tuple, list[bool]] = {}
         exists = []
@@ -367,15 +515,15 @@ class Evaluation:
             bindings = {term.name: render_value(s[term.name], spec.type.kind)
                         for term, spec in zip(atom.args, decl.args)
                         if isinstance(term, Var) and not term.name.startswith("_")}
-            conclusion = Conclusion(atom_sort_key(atom.pred, row), atom.pred, row,
-                                    self.kb.vocabulary.render(atom.pred, row))
-            holds_if = minimal_conditions(facts, truth, True) if value == "open" else []
-            fails_if = minimal_conditions(facts, truth, False) if value == "open" else []
+            conclusion = self.kb.conclusion(atom.pred, row)
+            holds_if = minimal_conditions(facts, truth, True, sentences) if value == "open" else []
+            fails_if = minimal_conditions(facts, truth, False, sentences) if value == "open" else []
             rows.append(AnswerRow(conclusion, bindings, value, holds_if, fails_if))
         value = three_valued(exists)
-        holds_if = minimal_conditions(facts, exists, True) if value == "open" else []
-        fails_if = minimal_conditions(facts, exists, False) if value == "open" else []
-        return Answer(question, value, rows, holds_if, fails_if, facts)
+        holds_if = minimal_conditions(facts, exists, True, sentences) if value == "open" else []
+        fails_if = minimal_conditions(facts, exists, False, sentences) if value == "open" else []
+        return Answer(question, value, rows, holds_if, fails_if, facts,
+                      sentence=self.explainer.show_sentence(atom, {}, keep_names=True))
 
     def _rows(self, atom: Atom, model) -> list[tuple]:
         return [row for row in model.get(atom.pred, ()) if len(row) == atom.arity
@@ -414,9 +562,8 @@ class Evaluation:
     def matching(self, pattern: Union[str, Atom]) -> list[Conclusion]:
         """The atoms of the model (facts included) that match the pattern, sorted."""
         atom = self.kb.parse_pattern(pattern)
-        vocab = self.kb.vocabulary
-        return sorted(Conclusion(atom_sort_key(atom.pred, row), atom.pred, row, vocab.render(atom.pred, row))
-                      for row in self.view.tuples(atom.pred) if unify(atom.args, row, {}) is not None)
+        return Conclusions(sorted(self.kb.conclusion(atom.pred, row)
+                                  for row in self.view.tuples(atom.pred) if unify(atom.args, row, {}) is not None))
 
     def ask(self, pattern: Union[str, Atom], standing: bool = True) -> list[dict[str, str]]:
         """Answers to a pattern with variables: one dict per answer (variable -> value as text),
@@ -500,7 +647,7 @@ class Evaluation:
         cases = [(c, self.case(c).explainer.explain(atom) if atom.is_ground()
                   else self.case(c).explainer.why_not(atom)) for c in answer.holds_if]
         cases += [(c, self.case(c).explainer.why_not(atom)) for c in answer.fails_if]
-        return OpenExplanation(answer.query, cases, self.kb.clauses)
+        return OpenExplanation(answer.query, cases, self.kb.clauses, sentence=answer.sentence)
 
     def _ground(self, conclusion) -> Atom:
         if isinstance(conclusion, Conclusion):
@@ -517,6 +664,27 @@ def atom_key(atom: Atom) -> tuple[str, tuple]:
     return (atom.pred, tuple(a.value for a in atom.args))
 
 
+class OpenConclusions(list):
+    """The open conclusions of an evaluation (a list of :class:`AnswerRow`), printed as sentences
+    each with what decides it."""
+
+    def to_text(self, atoms: bool = False) -> str:
+        return "\n".join(r.to_text(atoms) for r in self) if self else "(none)"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        from .answers import _row_html
+
+        if not self:
+            return "<p><i>no open conclusion</i></p>"
+        return "<ul class='kb-open-conclusions'>" + "".join(f"<li>{_row_html(r)}</li>" for r in self) + "</ul>"
+
+    def to_json(self) -> list[dict]:
+        return [r.to_json() for r in self]
+
+
 @dataclass(frozen=True)
 class Diff:
     """Conclusions gained and lost from one evaluation to another (each sorted)."""
@@ -524,15 +692,32 @@ class Diff:
     gained: tuple[Conclusion, ...]
     lost: tuple[Conclusion, ...]
 
-    def to_text(self) -> str:
-        lines = [f"+ {c.text}" for c in self.gained] + [f"- {c.text}" for c in self.lost]
+    def to_text(self, atoms: bool = False) -> str:
+        """``+ <sentence>`` for each gained, ``- <sentence>`` for each lost (``atoms``: atoms)."""
+        def shown(c):
+            return c.text if atoms else standalone(str(c), c.text)
+
+        lines = [f"+ {shown(c)}" for c in self.gained] + [f"- {shown(c)}" for c in self.lost]
         return "\n".join(lines) if lines else "(no change)"
 
     def __str__(self) -> str:
         return self.to_text()
 
+    def to_html(self) -> str:
+        if not self.gained and not self.lost:
+            return "<p class='kb-diff'><i>no change</i></p>"
+        return ("<div class='kb-diff'>" + conclusions_table(self.gained, f"Gained ({len(self.gained)})")
+                + conclusions_table(self.lost, f"Lost ({len(self.lost)})") + "</div>")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
     def to_json(self) -> dict:
-        return {"gained": [c.text for c in self.gained], "lost": [c.text for c in self.lost]}
+        """``gained``/``lost``: the atoms (as before); ``gained_sentences``/``lost_sentences``: both
+        forms of each."""
+        return {"gained": [c.text for c in self.gained], "lost": [c.text for c in self.lost],
+                "gained_sentences": [c.to_json() for c in self.gained],
+                "lost_sentences": [c.to_json() for c in self.lost]}
 
 
 def diff(before: Evaluation, after: Evaluation) -> Diff:
@@ -553,8 +738,12 @@ def _display_path(path: Path) -> str:
             return str(path)
 
 
-def load_knowledge_base(root: Union[str, Path]) -> KnowledgeBase:
-    """Load, parse and check the knowledge base in folder ``root`` (see the module doc)."""
+def load_knowledge_base(root: Union[str, Path], backend: str = "pydatalog") -> KnowledgeBase:
+    """Load, parse and check the knowledge base in folder ``root`` (see the module doc); ``backend``
+    is the engine that evaluates it: "pydatalog" (the default) or "clingo"."""
+    from .clingo_engine import check_backend
+
+    check_backend(backend)
     root = Path(root)
     manifest_path = root / "agreement.yaml"
     manifest = read_yaml(manifest_path, file=_display_path(manifest_path), error=VocabularyError)
@@ -596,7 +785,7 @@ def load_knowledge_base(root: Union[str, Path]) -> KnowledgeBase:
 
         constraints = load_constraints(path_of("constraints"), vocabulary, clauses, display=_display_path)
     kb = KnowledgeBase(root, items["name"].text("name"), items["title"].text("title"), clauses, vocabulary,
-                       program, scenarios, omissions, constraints)
+                       program, scenarios, omissions, constraints, backend=backend)
     kb.text_path = path_of("text")
     return kb
 
@@ -631,14 +820,19 @@ _cache: dict[str, KnowledgeBase] = {}
 _cache_lock = threading.Lock()
 
 
-def load_agreement(name: str = DEFAULT_AGREEMENT) -> KnowledgeBase:
-    """The built-in agreement ``name``, loaded once per process."""
+def load_agreement(name: str = DEFAULT_AGREEMENT, backend: str = "pydatalog") -> KnowledgeBase:
+    """The built-in agreement ``name``, loaded once per process and back end ("pydatalog", the
+    default, or "clingo")."""
+    from .clingo_engine import check_backend
+
+    check_backend(backend)
+    key = name if backend == "pydatalog" else f"{name}@{backend}"
     with _cache_lock:
-        if name not in _cache:
+        if key not in _cache:
             root = AGREEMENTS_DIR / name
             if not (root / "agreement.yaml").exists():
                 available = sorted(p.name for p in AGREEMENTS_DIR.iterdir() if (p / "agreement.yaml").exists())
                 raise KbError(f"no built-in agreement '{name}' (available: {', '.join(available)})",
                               suggestion=closest(name, available))
-            _cache[name] = load_knowledge_base(root)
-        return _cache[name]
+            _cache[key] = load_knowledge_base(root, backend=backend)
+        return _cache[key]

@@ -83,9 +83,29 @@ def value_phrase(value, vtype) -> str:
     return str(value)
 
 
+QUANTIFIERS = ("some", "any")
+
+
+def _quantified(template: str, decl, args: tuple) -> tuple[str, tuple]:
+    """The template and arguments with each open argument (a variable read ``some event`` or
+    ``any event``) merged with the noun that introduces it: ``the failure {breach}`` with ``some
+    breach`` reads ``some failure``, not ``the failure some breach``."""
+    args = list(args)
+    for i, (spec, value) in enumerate(zip(decl.args, args)):
+        if not isinstance(value, Var) or value.name.split(" ", 1)[0] not in QUANTIFIERS:
+            continue
+        quantifier = value.name.split(" ", 1)[0]
+        pattern = re.compile(r"\b[Tt]he (\w+) \{" + re.escape(spec.name) + r"\}")
+        if pattern.search(template):
+            template = pattern.sub(lambda m: f"{quantifier} {m.group(1)}", template)
+    return template, tuple(args)
+
+
 def fill(template: str, decl, args: tuple, mark: Mark | None = None) -> str:
     """``template`` with each placeholder replaced by its argument's phrase (passed through
-    ``mark`` with the value's kind, for HTML)."""
+    ``mark`` with the value's kind, for HTML); an open argument merges with its noun
+    (:func:`_quantified`)."""
+    template, args = _quantified(template, decl, args)
     phrases = {}
     for spec, value in zip(decl.args, args):
         text = value_phrase(value, spec.type)
@@ -105,6 +125,7 @@ def fill_html(template: str, decl, args: tuple) -> str:
     def mark(text: str, kind: str) -> str:
         return f'<span class="kb-value kb-{kind}">{html.escape(text)}</span>'
 
+    template, args = _quantified(template, decl, args)
     pieces, last = [], 0
     phrases = {}
     for spec, value in zip(decl.args, args):
@@ -162,3 +183,12 @@ def sentence_case(text: str) -> str:
     """A sentence that stands alone: capitalised, ending with a full stop."""
     text = capitalised(text.rstrip())
     return text if not text or text.endswith((".", "?", "!")) else text + "."
+
+
+def standalone(sentence: str, atom: str = "") -> str:
+    """A sentence that stands alone (:func:`sentence_case`); an atom shown because its predicate has
+    no template (``sentence == atom``) is kept as written, with a full stop."""
+    if not sentence or sentence == atom:
+        text = atom or sentence
+        return text if text.endswith(".") else text + "."
+    return sentence_case(sentence)

@@ -1,4 +1,7 @@
-"""Running the expectations of scenario files (``python -m kb test``, and pytest)."""
+"""Running the expectations of scenario files (``python -m kb test``, and pytest).
+
+A failed expectation is reported with the atoms of the scenario file (where the engineer fixes it)
+and, unless ``to_text(atoms=True)``, the expectation read as a sentence on the next line."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,6 +17,7 @@ class Outcome:
     expectation: Expectation
     ok: bool
     message: str
+    sentence: str = ""  # the expectation's atom as a sentence
 
 
 @dataclass
@@ -37,7 +41,7 @@ class Report:
     def ok(self) -> bool:
         return all(s.ok for s in self.scenarios)
 
-    def to_text(self) -> str:
+    def to_text(self, atoms: bool = False) -> str:
         lines = []
         passed = failed = 0
         for s in self.scenarios:
@@ -56,13 +60,24 @@ class Report:
                 else:
                     failed += 1
                     lines.append(f"     line {o.expectation.line}: {o.message}")
+                    if o.sentence and not atoms:
+                        lines.append(f"       in words, {o.sentence}")
         lines.append(f"{passed} passed, {failed} failed")
         return "\n".join(lines)
 
 
 def check_expectation(kb: KnowledgeBase, result, exp: Expectation) -> Outcome:
     """Whether one expectation holds of an evaluation (yes, no or open, over the facts in question),
-    with a readable message when it does not."""
+    with a readable message when it does not (and the expectation as a sentence)."""
+    outcome = _check_expectation(kb, result, exp)
+    if outcome.ok:
+        return outcome
+    said = result.explainer.show_sentence(exp.atom, {}, keep_names=True)
+    what = "to be open" if exp.open else "to hold" if exp.holds else "not to hold"
+    return Outcome(exp, False, outcome.message, f"expected {what}: {said}")
+
+
+def _check_expectation(kb: KnowledgeBase, result, exp: Expectation) -> Outcome:
     shown = kb.vocabulary.render(exp.atom.pred, tuple(getattr(a, "value", a) for a in exp.atom.args)) \
         if exp.atom.is_ground() else str(exp.atom)
     answer = result.answer(exp.atom)
@@ -102,7 +117,7 @@ def check_expectation(kb: KnowledgeBase, result, exp: Expectation) -> Outcome:
 
 
 def _conditions(conditions) -> str:
-    return " or if ".join(str(c) for c in conditions)
+    return " or if ".join(c.to_text(atoms=True) for c in conditions)
 
 
 def _conditions_of(literal_sets) -> str:

@@ -107,12 +107,32 @@ def form_values(kb, fact_key: tuple[str, tuple]) -> list:
 
 NOTHING_TO_TRY = "no change within the scenario's names and values can be tried"
 
+# How material a change is: how far it departs from the case as the analyst stated it. A reading of
+# a clause adopted or dropped, or a date, amount or number moved by one step, leaves the story as
+# told (the answer turns on the law, or sits on a boundary): 1. A finding the story does not state
+# added, or one value of a stated fact changed (another kind of event, another effect), adds to or
+# corrects the story: 2. A fact the story states taken away contradicts it: 3. Flip sets are ordered
+# by how few changes they make, then by the sum of their changes' materiality, then by kind and text.
+MATERIALITY = {"reading": 1, "step": 1, "add": 2, "value": 2, "remove": 3}
+
 
 @dataclass(frozen=True)
 class Change:
-    """One change to a scenario's facts: add a fact, remove one, or replace one by another."""
+    """One change to a scenario's facts: add a fact, remove one, or replace one by another.
+    ``kind`` says which, for the order of flip sets (:data:`MATERIALITY`): ``add``, ``remove``,
+    ``value`` (another value of a stated fact), ``step`` (a date, amount or number moved by one
+    step) or ``reading`` (an interpretation adopted or dropped: ``interpretation(name)`` added or
+    removed). A change built without ``kind`` gets it from its fields."""
     remove: str | None = None
     add: str | None = None
+    kind: str = field(default="", compare=False)
+
+    def __post_init__(self):
+        if not self.kind:
+            fact = self.add or self.remove or ""
+            kind = ("reading" if _pred_of(fact) == INTERPRETATION else
+                    "value" if self.remove and self.add else "add" if self.add else "remove")
+            object.__setattr__(self, "kind", kind)
 
     def __str__(self) -> str:
         if self.remove and self.add:
@@ -120,8 +140,13 @@ class Change:
         return f"add {self.add}" if self.add else f"remove {self.remove}"
 
     @property
+    def materiality(self) -> int:
+        return MATERIALITY[self.kind]
+
+    @property
     def sort_key(self) -> tuple:
-        return (0 if self.remove and self.add else 1 if self.add else 2, self.remove or "", self.add or "")
+        return (0 if self.kind == "reading" else 1 if self.remove and self.add else 2 if self.add else 3,
+                self.remove or "", self.add or "")
 
 
 @dataclass(frozen=True)
@@ -132,17 +157,120 @@ class FlipSet:
     def __str__(self) -> str:
         return "; ".join(str(c) for c in self.changes)
 
+    @property
+    def materiality(self) -> int:
+        """The sum of its changes' materiality (:data:`MATERIALITY`)."""
+        return sum(c.materiality for c in self.changes)
+
+    @property
+    def sort_key(self) -> tuple:
+        """Fewest changes first, then the least material, then by kind and text."""
+        return (len(self.changes), self.materiality, [c.sort_key for c in self.changes])
+
     def apply(self, kb, scenario: Scenario) -> Scenario:
         return apply_changes(kb, scenario, self.changes)
 
 
+@dataclass(frozen=True)
+class FlipGroup:
+    """Flip sets that differ only in one value of one added fact, shown as one row: ``the event
+    att is any of 13 values rather than a DDoS attack``. ``varying`` is the index of that change
+    in each set's changes and ``position`` the index of the argument that varies in its added
+    fact (both None for a group of one set). The sets keep their order."""
+    sets: tuple[FlipSet, ...]
+    varying: int | None = None
+    position: int | None = None
+
+    @property
+    def first(self) -> FlipSet:
+        return self.sets[0]
+
+    def __str__(self) -> str:
+        if len(self.sets) == 1:
+            return str(self.first)
+        parts = []
+        for j, change in enumerate(self.first.changes):
+            if j != self.varying:
+                parts.append(str(change))
+                continue
+            values = [_args_of(s.changes[j].add)[self.position] for s in self.sets]
+            any_of = f"any of {{{', '.join(values)}}}"
+            args = _args_of(change.add)
+            args[self.position] = any_of
+            added = f"{_pred_of(change.add)}({', '.join(args)})"
+            parts.append(f"change {change.remove} to {added}" if change.remove else f"add {added}")
+        return "; ".join(parts)
+
+
+def group_flips(kb, flips: list[FlipSet]) -> list[FlipGroup]:
+    """The flip sets as rows: sets that differ only in one value of one added fact (another kind
+    of event, another effect, another name) make one group; the largest groups are formed first,
+    each set joins at most one; the rows are in the order of their first set."""
+    keyed: dict[tuple, list[int]] = {}
+    for n, flip in enumerate(flips):
+        for j, change in enumerate(flip.changes):
+            if not change.add or change.kind in ("step", "reading"):
+                continue
+            args = _args_of(change.add)
+            others = tuple(str(c) for k, c in enumerate(flip.changes) if k != j)
+            for i in range(len(args)):
+                key = (others, j, change.remove, _pred_of(change.add), tuple(args[:i]), tuple(args[i + 1:]), i)
+                keyed.setdefault(key, []).append(n)
+    taken: dict[int, tuple] = {}
+    for key, members in sorted(keyed.items(), key=lambda kv: (-len(kv[1]), kv[1][0], str(kv[0]))):
+        free = [n for n in members if n not in taken]
+        if len(free) >= 2:
+            for n in free:
+                taken[n] = key
+    rows: list[FlipGroup] = []
+    seen: set = set()
+    for n, flip in enumerate(flips):
+        if n not in taken:
+            rows.append(FlipGroup((flip,)))
+        elif taken[n] not in seen:
+            key = taken[n]
+            seen.add(key)
+            rows.append(FlipGroup(tuple(flips[m] for m in range(len(flips)) if taken.get(m) == key),
+                                  varying=key[1], position=key[-1]))
+    return rows
+
+
+def _args_of(fact: str) -> list[str]:
+    """The arguments of a fact as written (``event(att, flood)`` -> ``['att', 'flood']``);
+    quoted strings may hold commas."""
+    inner = fact[fact.index("(") + 1:fact.rindex(")")] if "(" in fact else ""
+    out, current, quoted, escaped = [], "", False, False
+    for ch in inner:
+        if quoted:
+            current += ch
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted, current = True, current + ch
+        elif ch == ",":
+            out.append(current.strip())
+            current = ""
+        else:
+            current += ch
+    if current.strip() or out:
+        out.append(current.strip())
+    return out
+
+
 @dataclass
 class FlipResult:
-    """The flip sets found, smallest first, and how much of the bounded search was done:
-    ``candidates`` single changes were generated, ``singles_tried`` of them tried alone;
-    ``pairs_planned`` pairs of them were chosen for the pair phase and ``pairs_tried`` tried
-    (``evaluations`` = both). ``truncated`` says the search was cut short, ``reason`` why (or,
-    with no candidate at all, that there was nothing to try)."""
+    """The flip sets found, ordered (:attr:`FlipSet.sort_key`), the rows they are shown in
+    (:func:`group_flips`), and one count of what the bounded search tried: ``candidates`` single
+    changes were found and ``singles_tried`` of them tried alone; ``pairs_found`` pairs of them
+    were worth trying (their changes meet in a rule) and ``pairs_tried`` of them tried. Every
+    scenario tried counts once: ``tried`` = ``singles_tried + pairs_tried`` = ``evaluations``
+    (a pair whose facts cannot both be stated is tried and found no scenario). ``truncated`` says
+    the search was cut short, ``reason`` why (or, with no candidate at all, that there was
+    nothing to try)."""
     target: str
     makes_hold: bool
     flips: list[FlipSet] = field(default_factory=list)
@@ -152,29 +280,178 @@ class FlipResult:
     reason: str = ""
     singles_tried: int = 0
     pairs_tried: int = 0
-    pairs_planned: int = 0
+    pairs_found: int = 0
     max_size: int = 2
+    groups: list[FlipGroup] = field(default_factory=list)
+    kb: object = field(default=None, repr=False, compare=False)
 
-    def to_text(self) -> str:
+    @property
+    def tried(self) -> int:
+        return self.singles_tried + self.pairs_tried
+
+    def tried_text(self) -> str:
+        """The one count of what was tried: ``Tried 293 scenarios: 93 of 93 single changes and 200
+        of 1,028 pairs whose changes meet in a rule``."""
+        n = self.tried
+        text = (f"Tried {n:,} scenario{'s' if n != 1 else ''}: {self.singles_tried:,} of {self.candidates:,} "
+                f"single change{'s' if self.candidates != 1 else ''}")
+        if self.max_size >= 2:
+            s = "s" if self.pairs_found != 1 else ""
+            text += (f" and {self.pairs_tried:,} of {self.pairs_found:,} pair{s} whose changes meet in a rule"
+                     if self.pairs_found else " and no pair (no two changes meet in a rule)")
+        return text
+
+    def heading(self, atoms: bool = False) -> str:
         goal = "hold" if self.makes_hold else "stop holding"
-        head = f"What would make {self.target} {goal}"
+        target = self.target if atoms or self.kb is None else f"“{sentence_of(self.kb, self.target)}”"
+        return f"What would make {target} {goal}"
+
+    def to_text(self, atoms: bool = False) -> str:
+        """The result as text: sentences (atoms with ``atoms=True``), one line per row."""
+        head = self.heading(atoms)
         if not self.candidates:
             return f"{head}: {self.reason or NOTHING_TO_TRY}"
-        n = len(self.flips)
-        tried = f"{self.singles_tried} of {self.candidates} single change{'s' if self.candidates != 1 else ''}"
-        if self.max_size >= 2 and self.pairs_planned:
-            s = "s" if self.pairs_planned != 1 else ""
-            tried += f" and {self.pairs_tried} of {self.pairs_planned} chosen pair{s}"
-        elif self.max_size >= 2:
-            tried += " and no pair"
-        lines = [f"{head}: {n} minimal change set{'s' if n != 1 else ''} ({tried} tried)"]
-        lines += [f"  {i}. {f}" for i, f in enumerate(self.flips, start=1)]
+        n, rows = len(self.flips), self.groups or [FlipGroup((f,)) for f in self.flips]
+        found = f"{n} change set{'s' if n != 1 else ''}"
+        if len(rows) != n:
+            found += f" in {len(rows)} row{'s' if len(rows) != 1 else ''}"
+        lines = [f"{head}: {found}"]
+        for i, row in enumerate(rows, start=1):
+            lines.append(f"  {i}. {row if atoms or self.kb is None else group_sentence(self.kb, row)}")
+        lines.append(self.tried_text() + ".")
         if self.truncated:
-            lines.append(f"  (search cut short: {self.reason})")
+            lines.append(f"(search cut short: {self.reason})")
         return "\n".join(lines)
+
+    def to_html(self) -> str:
+        from html import escape
+
+        head = escape(self.heading())
+        if not self.candidates:
+            return f"<div class='kb-flip-head'>{head}: {escape(self.reason or NOTHING_TO_TRY)}</div>"
+        rows = "".join(f"<li>{group_sentence(self.kb, row, html=True)}</li>" for row in self.groups)
+        cut = f"<div class='kb-flip-cut'>(search cut short: {escape(self.reason)})</div>" if self.truncated else ""
+        return (f"<div class='kb-flip-head'>{head}: {len(self.flips)} change sets</div><ol>{rows}</ol>"
+                f"<div class='kb-flip-tried'>{escape(self.tried_text())}.</div>{cut}")
+
+    def _repr_html_(self) -> str:
+        return self.to_html() if self.kb is not None else f"<pre>{self.to_text(atoms=True)}</pre>"
 
     def __str__(self) -> str:
         return self.to_text()
+
+
+# --- flip sets as sentences ------------------------------------------------------------------
+
+def sentence_of(kb, fact: str, *, html: bool = False, replace: dict | None = None) -> str:
+    """A fact or conclusion written as an atom (``event(att, flood)``), as its sentence; the
+    phrases of some arguments replaced (``replace``: position -> text, already HTML when
+    ``html``). The atom itself where the predicate has no sentence template."""
+    import html as _html
+
+    from .sentences import PLACEHOLDER_RE, value_phrase
+
+    atom = kb.parse_pattern(fact)
+    vocab = kb.vocabulary
+    decl = vocab.predicate(atom.pred)
+    values = [a.value if isinstance(a, Const) else a for a in atom.args]
+    replace = replace or {}
+    if decl is None or not decl.says:
+        shown = [replace.get(i, _html.escape(str(a)) if html else str(a)) for i, a in enumerate(atom.args)]
+        text = f"{atom.pred}({', '.join(shown)})" if shown else atom.pred
+        return f"<code class='kb-atom'>{text}</code>" if html else text
+    phrases = {}
+    for i, (spec, value) in enumerate(zip(decl.args, values)):
+        if i in replace:
+            phrases[spec.name] = replace[i]
+            continue
+        text = value_phrase(value, spec.type)
+        phrases[spec.name] = (f"<span class='kb-value kb-{spec.type.kind}'>{_html.escape(text)}</span>"
+                              if html else text)
+    template = decl.says
+    if not html:
+        return PLACEHOLDER_RE.sub(lambda m: phrases.get(m.group(1), m.group(0)), template)
+    pieces, last = [], 0
+    for m in PLACEHOLDER_RE.finditer(template):
+        pieces += [_html.escape(template[last:m.start()]), phrases.get(m.group(1), _html.escape(m.group(0)))]
+        last = m.end()
+    pieces.append(_html.escape(template[last:]))
+    return "".join(pieces)
+
+
+def value_phrases(kb, fact: str) -> list[str]:
+    """How each argument of a fact written as an atom reads inside its sentence (enumeration
+    values as their labels, dates as ``1 March 2026``, names as written)."""
+    from .sentences import value_phrase
+
+    atom = kb.parse_pattern(fact)
+    decl = kb.vocabulary.predicate(atom.pred)
+    return [value_phrase(a.value if isinstance(a, Const) else a, spec.type) for a, spec in zip(atom.args, decl.args)]
+
+
+def reading_title(kb, name: str) -> str:
+    """The short title of a named interpretation (its name where it has none)."""
+    interp = kb.vocabulary.interpretations.get(name)
+    return (interp.title if interp is not None and interp.title else name)
+
+
+def change_sentence(kb, change: Change, *, html: bool = False, alternatives: list[str] | None = None,
+                    position: int | None = None) -> str:
+    """One change as the analyst reads it: ``add: ...``, ``remove: ...``, ``change: the event
+    quake is a flood (listed in 9.2) rather than an earthquake (listed in 9.2)``, ``adopt the
+    reading "..."``. With ``alternatives`` (the added fact's other values at ``position``), the
+    varying value reads ``any of these 13: ...``."""
+    import html as _html
+
+    esc = _html.escape if html else (lambda s: s)
+    if change.kind == "reading":
+        name = _args_of(change.add or change.remove)[0]
+        import re
+
+        # quotes inside the title nest as single quotes: adopt the reading “‘Hackers’ and ...”
+        title = re.sub(r'"([^"]*)"', "\u2018\\1\u2019", reading_title(kb, name))
+        verb = "adopt the reading" if change.add else "drop the reading"
+        return f"{verb} “{esc(title)}” ({esc(name)})" if not html else \
+            f"{verb} “<span class='kb-reading'>{esc(title)}</span>”"
+    replace: dict[int, str] = {}
+    if alternatives is not None:
+        listed = "; ".join(alternatives)
+        text = f"any of these {len(alternatives)}: {listed}"
+        # in HTML the list is the tooltip and a <details> at the end of the row: the sentence stays short
+        replace[position] = (f"<b class='kb-any' title='{esc(listed)}'>any of these {len(alternatives)}</b>"
+                             if html else text)
+    if change.add and change.remove:
+        old, new = value_phrases(kb, change.remove), value_phrases(kb, change.add)
+        differ = [i for i, (a, b) in enumerate(zip(old, new)) if a != b or i in replace]
+        if len(differ) == 1:
+            i = differ[0]
+            shown = replace.get(i, f"<b>{esc(new[i])}</b>" if html else new[i])
+            replace[i] = f"{shown} rather than {esc(old[i])}"
+            return "change: " + sentence_of(kb, change.add, html=html, replace=replace)
+        return ("change: " + sentence_of(kb, change.remove, html=html) + " to: "
+                + sentence_of(kb, change.add, html=html, replace=replace))
+    if change.add:
+        return "add: " + sentence_of(kb, change.add, html=html, replace=replace)
+    return "remove: " + sentence_of(kb, change.remove, html=html)
+
+
+def group_sentence(kb, group: FlipGroup, *, html: bool = False) -> str:
+    """A row of the flip panel: its changes as sentences joined by ``and``; in HTML, the values a
+    group's row stands for follow in a collapsed list (and in the tooltip of "any of these N")."""
+    parts, lists = [], []
+    for j, change in enumerate(group.first.changes):
+        if len(group.sets) > 1 and j == group.varying:
+            values = [value_phrases(kb, s.changes[j].add)[group.position] for s in group.sets]
+            parts.append(change_sentence(kb, change, html=html, alternatives=values, position=group.position))
+            if html:
+                import html as _html
+
+                listed = "".join(f"<li>{_html.escape(v)}</li>" for v in values)
+                lists.append(f"<details class='kb-alternatives'><summary>show the {len(values)}</summary>"
+                             f"<ul>{listed}</ul></details>")
+        else:
+            parts.append(change_sentence(kb, change, html=html))
+    return "; and ".join(parts) + "".join(lists)
 
 
 def _pred_of(fact: str) -> str:
@@ -231,6 +508,28 @@ def input_patterns(kb, conclusion: Union[str, Atom], interpretations: Iterable[s
     ``interpretations`` a scenario adopts (all of them), the rules that need another reading
     (``interpretation(x)`` it does not adopt, or ``not interpretation(x)`` it does) are left out:
     in that scenario, whatever its other facts, they do not fire."""
+    inputs = kb.vocabulary.inputs
+    depth = _pattern_depths(kb, conclusion, interpretations)
+    return {p: d for p, d in sorted(depth.items(), key=lambda x: (x[0][0], [str(v) for v in x[0][1]]))
+            if p[0] in inputs and p[0] != INTERPRETATION}
+
+
+def readings_consulted(kb, conclusion: Union[str, Atom]) -> dict[str, int]:
+    """The named interpretations that rules which could derive the ground ``conclusion`` consult
+    (directly, or through the rules below them, whatever reading the scenario adopts), each with
+    the number of rules between it and the conclusion; sorted by name. Switching any other
+    reading cannot change whether the conclusion holds."""
+    depth = _pattern_depths(kb, conclusion, None)
+    found: dict[str, int] = {}
+    for (pred, values), d in depth.items():
+        if pred == INTERPRETATION and values and values[0] is not None:
+            found[values[0]] = min(d, found.get(values[0], d))
+    return dict(sorted(found.items()))
+
+
+def _pattern_depths(kb, conclusion: Union[str, Atom], interpretations: Iterable[str] | None) -> dict:
+    """Every pattern (input, derived or internal) the goal-directed walk of :func:`input_patterns`
+    reaches from the conclusion, with its distance in rules."""
     adopted = None if interpretations is None else set(interpretations)
     atom = kb.parse_pattern(conclusion)
     by_head: dict[str, list] = {}
@@ -255,9 +554,7 @@ def input_patterns(kb, conclusion: Union[str, Atom], interpretations: Iterable[s
                 if d < depth.get(body, d + 1):
                     depth[body] = d
                     queue.appendleft(body) if step == 0 else queue.append(body)
-    inputs = kb.vocabulary.inputs
-    return {p: d for p, d in sorted(depth.items(), key=lambda x: (x[0][0], [str(v) for v in x[0][1]]))
-            if p[0] in inputs and p[0] != INTERPRETATION}
+    return depth
 
 
 def _reading_fits(body: tuple, adopted: set) -> bool:
@@ -333,7 +630,7 @@ def _kind_rank(change: Change) -> int:
     return 0 if change.remove and not change.add else 1 if change.remove else 2
 
 
-def _candidates(kb, scenario: Scenario, target: Atom) -> list[_Candidate]:
+def _candidates(kb, scenario: Scenario, target: Atom, readings: bool = True) -> list[_Candidate]:
     """Every single change the flip search may try, closest to the conclusion first (see
     :func:`candidate_changes`)."""
     vocab = kb.vocabulary
@@ -381,8 +678,18 @@ def _candidates(kb, scenario: Scenario, target: Atom) -> list[_Candidate]:
                 if new in have or not ds or scenario.denial_of(key) is not None:
                     continue
                 ops = frozenset({("~", old, new)}) if move else frozenset({("-", old), ("+", new)})
-                out.append(_Candidate(Change(remove=old, add=new), ops, min(ds), True, (old, new),
-                                      frozenset(args) | {alt}))
+                out.append(_Candidate(Change(remove=old, add=new, kind="step" if move else "value"), ops, min(ds),
+                                      True, (old, new), frozenset(args) | {alt}))
+    switches: list[_Candidate] = []
+    if readings:  # another reading of a clause the conclusion rests on: adopt it, or drop it
+        adopted = set(scenario.interpretations)
+        for name, d in readings_consulted(kb, target).items():
+            text = f"{INTERPRETATION}({name})"
+            change = Change(remove=text, kind="reading") if name in adopted else Change(add=text, kind="reading")
+            if change.add and scenario.denial_of((INTERPRETATION, (name,))) is not None:
+                continue
+            switches.append(_Candidate(change, frozenset({("-" if change.remove else "+", text)}), d, True,
+                                       (text,), frozenset()))
     # the names fit for each role: a name fills a role the rules link to one it plays in the
     # scenario or the conclusion (quake, an event, is no termination); a role no name plays takes
     # any name, in a fact that gives another of its names a role it plays
@@ -428,12 +735,16 @@ def _candidates(kb, scenario: Scenario, target: Atom) -> list[_Candidate]:
                     continue  # no name in a role it plays: event(database, flood)
                 additions[text] = _Candidate(Change(add=text), frozenset({("+", text)}),
                                              distance((name, combo)), False, (text,), frozenset(combo))
+    out += switches
     out += sorted(additions.values(), key=lambda c: (c.distance, c.change.add))
     # a change that makes the scenario state facts that cannot both be stated (kb.constraints:
     # a second creation date, one termination asserted two ways) is no possible scenario
     out = [c for c in out if _possible(kb, scenario, (c.change,))]
     order = {id(c): i for i, c in enumerate(out)}
-    return sorted(out, key=lambda c: (not c.existing, c.distance, _kind_rank(c.change), order[id(c)]))
+    # the scenario's own facts first, then the readings, then additions; closest first within each
+    tier = {id(c): 1 for c in switches}
+    return sorted(out, key=lambda c: (tier.get(id(c), 0 if c.existing else 2), c.distance, _kind_rank(c.change),
+                                      order[id(c)]))
 
 
 def _possible(kb, scenario: Scenario, changes) -> bool:
@@ -447,12 +758,14 @@ def _possible(kb, scenario: Scenario, changes) -> bool:
     return True
 
 
-def candidate_changes(kb, scenario: Scenario, pred: Union[str, Atom], max_candidates: int = 400
-                      ) -> tuple[list[Change], bool]:
+def candidate_changes(kb, scenario: Scenario, pred: Union[str, Atom], max_candidates: int = 400,
+                      readings: bool = True) -> tuple[list[Change], bool]:
     """The single changes the flip search tries, in a fixed order: changes of the scenario's
     own facts first (remove one; move a date one day, an integer by one or an amount by one
-    cent either way, never below zero; change one enum value), then additions; within each, the
-    facts closest to the conclusion (fewest rules between) first.
+    cent either way, never below zero; change one enum value), then (with ``readings``) the
+    other reading of each interpretation the conclusion's rules consult (:func:`readings_consulted`:
+    adopt it, or drop it if the scenario adopts it), then additions; within each, the facts
+    closest to the conclusion (fewest rules between) first.
 
     Only facts the conclusion can depend on are touched, as :func:`input_patterns` finds them
     (a fact no rule that could derive this very conclusion reads cannot flip it). ``pred`` is
@@ -480,7 +793,7 @@ def candidate_changes(kb, scenario: Scenario, pred: Union[str, Atom], max_candid
         target = Atom(pred, tuple(Var(f"_{i}") for i in range(decl.arity)))
     else:
         target = kb.parse_pattern(pred)
-    out = _candidates(kb, scenario, target)
+    out = _candidates(kb, scenario, target, readings)
     return [c.change for c in out[:max_candidates]], len(out) > max_candidates
 
 
@@ -497,12 +810,15 @@ _PARENTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _parents(kb) -> dict[str, frozenset]:
-    """For each predicate, the predicates concluded by the rules that read it."""
+    """For each predicate, the predicates concluded by the rules that read it; for each
+    ``interpretation(name)``, those concluded by the rules that consult that reading."""
     if kb not in _PARENTS:
         out: dict[str, set] = {}
         for rule in kb.program.compiled:
             for item, _ in body_literals(rule.body):
                 out.setdefault(item.atom.pred, set()).add(rule.head.pred)
+                if item.atom.pred == INTERPRETATION and item.atom.args and isinstance(item.atom.args[0], Const):
+                    out.setdefault(f"{INTERPRETATION}({item.atom.args[0].value})", set()).add(rule.head.pred)
         _PARENTS[kb] = {p: frozenset(s) for p, s in out.items()}
     return _PARENTS[kb]
 
@@ -531,8 +847,8 @@ def _pair_plan(kb, base: list[_Candidate], effects: dict, single_ops: set) -> li
     up = []
     for c in base:
         reach = set()
-        for text in c.facts:
-            reach |= parents.get(_pred_of(text), empty)
+        for text in c.facts:  # a reading: the rules that consult it, not every rule that consults one
+            reach |= parents.get(text if _pred_of(text) == INTERPRETATION else _pred_of(text), empty)
         for pred in effects[c]:
             reach |= parents.get(pred, empty)
         up.append(reach)
@@ -550,10 +866,12 @@ def _pair_plan(kb, base: list[_Candidate], effects: dict, single_ops: set) -> li
 
 def flip_search(kb, scenario: Scenario, conclusion: Union[str, Atom], *, max_size: int = 2,
                 max_evaluations: int = 1500, time_budget: float | None = 2.0,
-                max_candidates: int = 400, max_pairs: int | None = 200) -> FlipResult:
-    """The smallest sets of changes (at most ``max_size``: 1 or 2) to the scenario's facts that
-    make the ground ``conclusion`` hold if it does not, or stop holding if it does; ranked by
-    size then text.
+                max_candidates: int = 400, max_pairs: int | None = 200, readings: bool = True) -> FlipResult:
+    """The smallest sets of changes (at most ``max_size``: 1 or 2) to the scenario's facts, and
+    (with ``readings``) to the interpretations it adopts, that make the ground ``conclusion``
+    hold if it does not, or stop holding if it does; ordered by how few and how material the
+    changes are (:attr:`FlipSet.sort_key`, :data:`MATERIALITY`), and shown in rows where sets
+    differ only in one value of one fact (:func:`group_flips`).
 
     Singles: the changes of :func:`candidate_changes` (at most ``max_candidates``, those closest
     to the conclusion first), each tried alone. Each try derives only what the conclusion depends
@@ -573,8 +891,9 @@ def flip_search(kb, scenario: Scenario, conclusion: Union[str, Atom], *, max_siz
 
     Bounded and deterministic: by ``max_candidates``, ``max_pairs``, ``max_evaluations``
     scenarios and ``time_budget`` seconds; with ``time_budget=None`` the result depends only on
-    the input, not on the machine's speed. The result says how many singles and pairs were tried
-    and, when the search was cut short, why; when there is nothing to try, it says so.
+    the input, not on the machine's speed. The result counts what was tried once
+    (:meth:`FlipResult.tried_text`) and, when the search was cut short, says why; when there is
+    nothing to try, it says so.
 
     A conclusion with variables, or one that is an input (a fact a scenario states, to be added
     or removed directly), is a ScenarioError."""
@@ -590,42 +909,45 @@ def flip_search(kb, scenario: Scenario, conclusion: Union[str, Atom], *, max_siz
     derived = atom.pred in kb.program.derived
 
     patterns: dict[str, list] = {}
-    if derived:
-        for (pred, values) in input_patterns(kb, atom, scenario.interpretations):
+    if derived:  # under every reading when readings are switched: a superset is always right
+        for (pred, values) in input_patterns(kb, atom, None if readings else scenario.interpretations):
             patterns.setdefault(pred, []).append(values)
 
     def model_of(s: Scenario) -> dict:
-        # only the facts the conclusion can depend on: the same answer, derived from fewer facts
-        facts = [f.key for f in s.facts if any(_matches(f.key[1], p) for p in patterns.get(f.key[0], ()))]
+        # only the facts the conclusion can depend on (and the readings adopted): the same answer,
+        # derived from fewer facts
+        facts = [f.key for f in s.facts
+                 if f.is_interpretation or any(_matches(f.key[1], p) for p in patterns.get(f.key[0], ()))]
         return kb.engine.evaluate(facts, only=[atom.pred]) if derived else {atom.pred: frozenset()}
 
     base_model = model_of(scenario)
     holds_now = row in base_model[atom.pred]
-    result = FlipResult(target, makes_hold=not holds_now, max_size=max_size)
-    everything = _candidates(kb, scenario, atom) if derived else []
+    result = FlipResult(target, makes_hold=not holds_now, max_size=max_size, kb=kb)
+    everything = _candidates(kb, scenario, atom, readings) if derived else []
     pool = everything[:max_candidates]
-    result.candidates = len(pool)
+    result.candidates = len(everything)
     if not pool:
         result.reason = NOTHING_TO_TRY
         return result
     reasons = []
     if len(everything) > max_candidates:
-        reasons.append(f"only the {max_candidates} single changes closest to the conclusion were tried"
-                       f" (of {len(everything)})")
+        reasons.append(f"only the {max_candidates} single changes closest to the conclusion were tried")
     watched = [p for p in base_model if p not in vocab.inputs]
     start = time.perf_counter()
     exhausted = False
 
     def evaluate(changes: tuple[_Candidate, ...]) -> dict | None:
+        """The model of the scenario with the changes; {} for facts that cannot be stated
+        together; None once a budget is spent. Every call that returns a dict counts as tried."""
         nonlocal exhausted
-        if len(changes) > 1 and not _possible(kb, scenario, [c.change for c in changes]):
-            return {}  # two changes that together state contradicting facts: not a scenario
         if result.evaluations >= max_evaluations:
             reasons.append(f"evaluation budget of {max_evaluations} scenarios reached")
         elif time_budget is not None and time.perf_counter() - start > time_budget:
             reasons.append(f"time budget of {time_budget:g} s reached")
         else:
             result.evaluations += 1
+            if len(changes) > 1 and not _possible(kb, scenario, [c.change for c in changes]):
+                return {}  # two changes that together state contradicting facts: not a scenario
             return model_of(apply_changes(kb, scenario, [c.change for c in changes]))
         exhausted = True
         return None
@@ -649,24 +971,23 @@ def flip_search(kb, scenario: Scenario, conclusion: Union[str, Atom], *, max_siz
         # and neither is any pair with it
         base = [c for c in tried if not any(ops < c.ops for ops in flip_ops)]
         plan = _pair_plan(kb, base, effects, {c.ops for c in pool})
+        result.pairs_found = len(plan)
         if max_pairs is not None and len(plan) > max_pairs:
-            reasons.append(f"only the first {max_pairs} of {len(plan)} pairs were tried")
+            reasons.append(f"only the {max_pairs} most promising pairs were tried")
             plan = plan[:max_pairs]
-        result.pairs_planned = len(plan)
         for pair in plan:
             model = evaluate(pair)
             if model is None:
                 break
-            if not model:
-                continue
             result.pairs_tried += 1
-            if (row in model[atom.pred]) != holds_now:
+            if model and (row in model[atom.pred]) != holds_now:
                 flipped.append(pair)
     all_ops = [frozenset().union(*(c.ops for c in f)) for f in flipped]
     for f, ops in zip(flipped, all_ops):
         if not any(other < ops for other in all_ops):
             result.flips.append(FlipSet(tuple(sorted((c.change for c in f), key=lambda c: c.sort_key))))
-    result.flips.sort(key=lambda f: (len(f.changes), [c.sort_key for c in f.changes]))
+    result.flips.sort(key=lambda f: f.sort_key)
+    result.groups = group_flips(kb, result.flips)
     if reasons:
         result.truncated, result.reason = True, "; ".join(reasons)
     return result

@@ -157,7 +157,7 @@ def test_the_explanation_shows_the_arithmetic_and_the_items(accounts):
     assert ("T = sum(X, P : payment(P, A, X)) holds: 1000.00 = sum(X, P : payment(P, a, X)) "
             "(= 1000.00 = 600.00 + 400.00, over payment(p1, a, 600.00); payment(p2, a, 400.00))") in text
     assert "N = months_started(O, C) holds: 2 = months_started(2026-01-15, 2026-02-16) (= 2)" in text
-    assert "payment(p1, a, 600.00)  <- fact of the scenario" in text  # the items summed are premises
+    assert "    - payment(p1, a, 600.00)  (stated in the scenario)" in text.splitlines()  # the items summed: premises
 
 
 def test_a_figure_bound_by_an_aggregate_is_shown_as_an_amount(accounts):
@@ -234,3 +234,20 @@ def test_an_amount_beside_a_whole_number_is_ambiguous(make_kb):
 def test_an_aggregate_needs_its_colon(make_kb):
     message = rule_error(make_kb, "paid_total(A, T) :- opened(A, _), T = sum(X, payment(P, A, X)).")
     assert "syntax error: sum(...) is an aggregate: list the terms, then ':' and the body" in message
+
+
+@pytest.mark.parametrize("ending", [".", " ."])
+def test_an_amount_may_end_a_rule(ending):
+    from kb.syntax import parse_rule_file
+    from kb.terms import Const
+
+    parsed = parse_rule_file(f"@rule big\n@cites 1\np(S) :- q(S, T), T > 3000.00{ending}\n", "x.dl")
+    assert parsed.rules[0].body[-1].right == Const("3000.00", "decimal")
+
+
+def test_a_number_with_two_decimal_points_is_still_an_error():
+    from kb.errors import KbError
+    from kb.syntax import parse_rule_file
+
+    with pytest.raises(KbError, match=r"x\.dl:3: "):
+        parse_rule_file("@rule big\n@cites 1\np(S) :- q(S, T), T > 1.2.3.\n", "x.dl")

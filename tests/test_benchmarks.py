@@ -11,7 +11,7 @@ from kb.testing import consistent_random_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ["load", "evaluation", "toggle", "explanation", "why_not", "open answer (8 facts in question)",
-           "explorer toggle -> panels", "flip search"]
+           "explorer toggle -> panels", "flip search", "backends"]
 
 
 def test_consistent_random_facts_always_load_as_a_scenario(agreement):
@@ -28,3 +28,4 @@ def test_the_benchmark_runs_and_prints_every_figure():
     assert (proc.returncode, proc.stderr) == (0, "")
     names = [line.split(":")[0] for line in proc.stdout.splitlines() if not line.startswith("  ")]
     assert names == FIGURES
+    assert " 0 disagreements, " in proc.stdout.splitlines()[-1]

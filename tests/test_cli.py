@@ -107,8 +107,28 @@ STANDING = [
 FROM_FACTS = ["exempt_from_liability(jd_cloud, outage)", "force_majeure(quake)", "force_majeure_excuses(jd_cloud, quake)"]
 
 
-def test_ask_prints_the_scenario_name_and_its_conclusions():
+FROM_FACTS_SENTENCES = ["JD Cloud is exempt from liability for the failure outage.", "The event quake is force majeure.",
+                        "The force majeure quake excuses JD Cloud."]
+
+
+def test_ask_prints_the_conclusions_as_sentences_by_default():
     proc = run("ask", EARTHQUAKE)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    lines = proc.stdout.splitlines()
+    assert lines[:5] == ["scenario: earthquake outage: provider not liable, 9.1", "conclusions from the facts (3):",
+                         *(f"  {s}" for s in FROM_FACTS_SENTENCES)]
+    assert lines[5] == f"standing conclusions, which hold without any fact ({len(STANDING)}):"
+    assert len(lines) == 6 + len(STANDING)
+    assert lines[7:10] == ["  JD Cloud must refrain from disclosing the user's data outside the circumstances of 4.2.",
+                           "  JD Cloud must refrain from suing before the negotiation of the dispute has failed.",
+                           "  JD Cloud must refrain from suing in a court other than the agreed court."]
+    assert not any(re.search(r"\b[a-z_]+\([a-z_, ]*\)", line) for line in lines[1:])  # no atom anywhere
+
+
+@pytest.mark.parametrize("where", ["global", "command"])
+def test_ask_atoms_flag_prints_the_atoms(where):
+    args = ("--atoms", "ask", EARTHQUAKE) if where == "global" else ("ask", EARTHQUAKE, "--atoms")
+    proc = run(*args)
     assert (proc.returncode, proc.stderr) == (0, "")
     assert proc.stdout == (
         "scenario: earthquake outage: provider not liable, 9.1\n"
@@ -129,16 +149,25 @@ def test_ask_finds_a_scenario_by_name_in_the_agreements_scenario_folder():
 
 def test_ask_query_with_no_answer_prints_no():
     proc = run("ask", EARTHQUAKE, "--query", "liable(jd_cloud, B)")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        0, "No: it does not follow that JD Cloud is liable for the failure B.\n", "")
+    proc = run("ask", EARTHQUAKE, "--query", "liable(jd_cloud, B)", "--atoms")
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "liable(jd_cloud, B): no\n", "")
 
 
 def test_ask_query_prints_each_variable_binding():
     proc = run("ask", EARTHQUAKE, "--query", "exempt_from_liability(P, B)")
+    assert (proc.returncode, proc.stdout) == (
+        0, "Yes: P is exempt from liability for the failure B.\n"
+           "  - JD Cloud is exempt from liability for the failure outage (P = jd_cloud, B = outage)\n")
+    proc = run("--atoms", "ask", EARTHQUAKE, "--query", "exempt_from_liability(P, B)")
     assert (proc.returncode, proc.stdout) == (0, "exempt_from_liability(P, B): P = jd_cloud, B = outage\n")
 
 
 def test_ask_ground_query_that_holds_prints_yes():
     proc = run("ask", EARTHQUAKE, "--query", "force_majeure(quake)")
+    assert (proc.returncode, proc.stdout) == (0, "Yes: the event quake is force majeure.\n")
+    proc = run("ask", EARTHQUAKE, "--query", "force_majeure(quake)", "--atoms")
     assert (proc.returncode, proc.stdout) == (0, "force_majeure(quake): yes\n")
 
 
@@ -147,33 +176,52 @@ def test_ask_explain_cites_9_1_and_9_2_with_their_text():
     assert (proc.returncode, proc.stderr) == (0, "")
     lines = [line.strip() for line in proc.stdout.splitlines()]
     assert lines[:5] == ["scenario: earthquake outage: provider not liable, 9.1", "conclusions from the facts (3):",
-                         "exempt_from_liability(jd_cloud, outage)", "force_majeure(quake)",
-                         "force_majeure_excuses(jd_cloud, quake)"]
-    assert "exempt_from_liability(jd_cloud, outage) holds." in lines
+                         *FROM_FACTS_SENTENCES]
+    assert "JD Cloud is exempt from liability for the failure outage." in lines[5 + len(STANDING):]
     assert f"9.1: {TEXT_9_1}" in lines
     assert f"9.2: {TEXT_9_2}" in lines
     # the rules relied on, with the clauses they cite and the quotes they carry
-    assert any(line.startswith("by rule fm_exempts_breach [9.1]") for line in lines)
-    assert any(line.startswith("by rule fm_listed_event [9.2]") for line in lines)
+    assert ("because a party whose failure to perform was caused by force majeure that excuses it (directly, or "
+            "at the start of the chain of causes of its stated cause) shall not be held liable for that failure "
+            "[9.1; rule fm_exempts_breach]") in lines
+    assert "because an event of a kind 9.2 lists is force majeure [9.2; rule fm_listed_event]" in lines
     assert '9.1: "the party suffering from force majeure or accident shall not be held liable"' in lines
+    # the exceptions that did not apply: one line (every reason only with --verbose)
+    assert "- none of the 2 exceptions applies: 9.2 lacks quality, 9.2 strict reading" in lines
+    verbose = [line.strip() for line in run("ask", EARTHQUAKE, "--explain", "--verbose").stdout.splitlines()]
+    assert ("- 9.2 lacks quality: the event quake is found not to be some criterion: not stated in the scenario "
+            "[9.2; rule fm_listed_event_lacks_quality]") in verbose
+    assert ("- 9.2 strict reading: the reading \u201cA listed event must still show every quality of 9.2\u201d "
+            "(strict_force_majeure_list) is not adopted [9.2; rule fm_listed_event_strict_reading]") in verbose
+    assert not any(line.startswith("- 9.2 lacks quality: ") for line in lines)
 
 
 def test_ask_query_explain_without_answers_says_why_not_and_names_the_defeating_exception():
     proc = run("ask", EARTHQUAKE, "--query", "liable(jd_cloud, B)", "--explain")
     assert proc.returncode == 0
-    assert proc.stdout.startswith("liable(jd_cloud, B): no\n")
-    assert "liable_for_breach" in proc.stdout
-    assert "fm_no_liability" in proc.stdout
+    assert proc.stdout.startswith("No: it does not follow that JD Cloud is liable for the failure B.\n\n"
+                                  "JD Cloud is liable for the failure B: does not hold.\n"
+                                  "  - by the rule: a party that breaches the Service Terms is liable for the breach "
+                                  "according to the law [8.1; rule liable_for_breach]\n")
+    assert ("    - fails: its conditions hold, but the exception 9.1 force majeure (rule fm_no_liability) defeats it\n"
+            in proc.stdout)
 
 
 def test_ask_json_parses_and_lists_the_conclusions():
     proc = run("ask", EARTHQUAKE, "--json")
     assert proc.returncode == 0
-    assert json.loads(proc.stdout) == {
+    payload = json.loads(proc.stdout)
+    assert {k: payload[k] for k in ("scenario", "conclusions", "standing")} == {
         "scenario": "earthquake outage: provider not liable, 9.1",
         "conclusions": sorted(FROM_FACTS + STANDING),
         "standing": STANDING,
     }
+    # both forms of every conclusion
+    assert [c["atom"] for c in payload["conclusion_sentences"]] == payload["conclusions"]
+    assert [c["atom"] for c in payload["standing_sentences"]] == STANDING
+    assert {"atom": "force_majeure(quake)", "sentence": "the event quake is force majeure"} in payload["conclusion_sentences"]
+    assert {"atom": "exempt_from_liability(jd_cloud, outage)",
+            "sentence": "JD Cloud is exempt from liability for the failure outage"} in payload["conclusion_sentences"]
 
 
 def test_ask_json_query_gives_the_answers():
@@ -182,7 +230,11 @@ def test_ask_json_query_gives_the_answers():
     assert json.loads(proc.stdout) == {
         "scenario": "earthquake outage: provider not liable, 9.1",
         "answers": [{"query": "exempt_from_liability(P, B)", "value": "yes", "in_question": [],
+                     "sentence": "P is exempt from liability for the failure B",
+                     "headline": "Yes: P is exempt from liability for the failure B.",
                      "answers": [{"answer": "exempt_from_liability(jd_cloud, outage)", "value": "yes",
+                                  "atom": "exempt_from_liability(jd_cloud, outage)",
+                                  "sentence": "JD Cloud is exempt from liability for the failure outage",
                                   "bindings": {"P": "jd_cloud", "B": "outage"}}]}],
     }
 
@@ -191,8 +243,10 @@ def test_ask_answers_every_query_given_in_order():
     proc = run("ask", EARTHQUAKE, "--query", "liable(jd_cloud, B)", "--query", "force_majeure(quake)",
                "--query", "exempt_from_liability(P, B)")
     assert (proc.returncode, proc.stderr) == (0, "")
-    assert proc.stdout == ("liable(jd_cloud, B): no\nforce_majeure(quake): yes\n"
-                           "exempt_from_liability(P, B): P = jd_cloud, B = outage\n")
+    assert proc.stdout == ("No: it does not follow that JD Cloud is liable for the failure B.\n"
+                           "Yes: the event quake is force majeure.\n"
+                           "Yes: P is exempt from liability for the failure B.\n"
+                           "  - JD Cloud is exempt from liability for the failure outage (P = jd_cloud, B = outage)\n")
 
 
 OPEN_SCENARIO = """scenario: "DDoS outage: liability open on whether the attack could be foreseen, 9.1, 9.2"
@@ -216,6 +270,13 @@ def test_ask_an_open_question_says_what_decides_it(tmp_path):
     proc = run("ask", str(path), "--query", "liable(jd_cloud, outage)", "--query", "breach(jd_cloud, B)")
     assert (proc.returncode, proc.stderr) == (0, "")
     assert proc.stdout == (
+        "Open: whether JD Cloud is liable for the failure outage depends on the facts in question.\n"
+        "  holds if it is not established that the event attack is found to be unforeseeable\n"
+        "  does not hold if it is established that the event attack is found to be unforeseeable\n"
+        "Yes: JD Cloud failed to perform an obligation of the Service Terms (the failure B).\n"
+        "  - JD Cloud failed to perform an obligation of the Service Terms (the failure outage) (B = outage)\n")
+    proc = run("ask", str(path), "--query", "liable(jd_cloud, outage)", "--query", "breach(jd_cloud, B)", "--atoms")
+    assert proc.stdout == (
         "liable(jd_cloud, outage): open\n"
         "  holds if criterion_met(attack, unforeseeable) is not established\n"
         "  does not hold if criterion_met(attack, unforeseeable) is established\n"
@@ -223,6 +284,7 @@ def test_ask_an_open_question_says_what_decides_it(tmp_path):
     payload = json.loads(run("ask", str(path), "--query", "exempt_from_liability(jd_cloud, outage)", "--json").stdout)
     assert payload["answers"][0]["value"] == "open"
     assert payload["answers"][0]["holds_if"] == [[{"fact": "criterion_met(attack, unforeseeable)",
+                                                  "sentence": "the event attack is found to be unforeseeable",
                                                   "established": True}]]
 
 
@@ -230,6 +292,14 @@ def test_ask_lists_the_facts_in_question_and_the_open_conclusions(tmp_path):
     path = tmp_path / "open.yaml"
     path.write_text(OPEN_SCENARIO, encoding="utf-8")
     lines = run("ask", str(path)).stdout.splitlines()
+    assert lines[1:3] == ["facts in question (1):", "  The event attack is found to be unforeseeable."]
+    start = lines.index("open conclusions, which depend on the facts in question (4):")
+    assert lines[start + 1:start + 4] == [
+        "  JD Cloud is exempt from liability for the failure outage.",
+        "    holds if it is established that the event attack is found to be unforeseeable",
+        "    does not hold if it is not established that the event attack is found to be unforeseeable"]
+    assert "  JD Cloud is liable for the failure outage." in lines[start:]
+    lines = run("ask", str(path), "--atoms").stdout.splitlines()
     assert lines[1:3] == ["facts in question (1):", "  criterion_met(attack, unforeseeable)"]
     start = lines.index("open conclusions, which depend on the facts in question (4):")
     assert lines[start + 1:start + 4] == [
@@ -277,10 +347,14 @@ def test_test_fails_with_exit_1_on_a_wrong_expectation(tmp_path):
     assert proc.stdout.splitlines() == [
         f"FAIL {wrong}: earthquake, wrongly expected liable",
         "     line 10: expected liable(jd_cloud, outage) to hold, but it does not",
+        "       in words, expected to hold: JD Cloud is liable for the failure outage",
         "     line 11: expected exempt_from_liability(jd_cloud, B) not to hold, but it does: "
         "exempt_from_liability(jd_cloud, outage)",
+        "       in words, expected not to hold: JD Cloud is exempt from liability for the failure B",
         "1 passed, 2 failed",
     ]
+    atoms = run("test", "--atoms", str(wrong)).stdout.splitlines()
+    assert [line for line in atoms if "in words" in line] == [] and len(atoms) == 4
 
 
 def test_test_fails_with_exit_1_on_wrong_cites(tmp_path):
@@ -292,6 +366,7 @@ def test_test_fails_with_exit_1_on_wrong_cites(tmp_path):
     assert proc.stdout.splitlines() == [
         f"FAIL {wrong}: cites",
         "     line 5: force_majeure(quake) holds, but its explanation cites [9.2], expected [9.1]",
+        "       in words, expected to hold: the event quake is force majeure",
         "0 passed, 1 failed",
     ]
 

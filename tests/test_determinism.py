@@ -135,6 +135,7 @@ def files(tmp_path_factory):
 
 COMMANDS = {
     "ask_explain": ["ask", "{many}", "--explain"],
+    "ask_explain_atoms": ["--atoms", "ask", "{many}", "--explain"],
     "ask_json": ["ask", "{many}", "--json"],
     "ask_json_explain": ["ask", "{many}", "--json", "--explain"],
     "ask_query_explain": ["ask", "{many}", "--query", "liable(P, B)", "--explain"],
@@ -146,6 +147,8 @@ COMMANDS = {
     "small_ask_json": ["--kb", "{small}", "ask", "{graph}", "--json"],
     "small_query_json": ["--kb", "{small}", "ask", "{graph}", "--query", "reach(X, Y)", "--json"],
     "small_why_not": ["--kb", "{small}", "ask", "{graph}", "--query", "flagged(n2)", "--explain"],
+    "memo": ["memo", "{many}", "--query", "liable(P, B)", "--query", "exempt_from_liability(jd_cloud, outage)"],
+    "small_memo": ["--kb", "{small}", "memo", "{graph}", "--query", "flagged(n2)"],
 }
 
 
@@ -202,7 +205,14 @@ def check_printed_lists(name: str, out: str) -> None:
         payload = json.loads(out)
         pairs = [(a["bindings"]["X"], a["bindings"]["Y"]) for a in payload["answers"][0]["answers"]]
         assert len(pairs) == len(set(pairs)) == GRAPH_REACH_COUNT and _is_sorted(pairs)
-    elif name in ("ask_explain", "small_ask_explain"):
+    elif name == "ask_explain":  # sentences, in the order of their atoms (ask_explain_atoms: sorted)
+        lines = out.split("\n")
+        start = next(i for i, line in enumerate(lines) if line.startswith("conclusions from the facts ("))
+        count = int(lines[start].split("(")[-1].split(")")[0])
+        listed = [line.strip() for line in lines[start + 1:start + 1 + count]]
+        assert len(listed) == len(set(listed)) == count >= 3 and all(line.endswith(".") for line in listed)
+        assert not any("(" in line.split(" ")[0] for line in listed)  # sentences, not atoms
+    elif name in ("ask_explain_atoms", "small_ask_explain"):
         lines = out.split("\n")
         start = next(i for i, line in enumerate(lines) if line.startswith("conclusions from the facts ("))
         count = int(lines[start].split("(")[-1].split(")")[0])

@@ -41,15 +41,37 @@ def test_explanation_names_rules_clauses_and_quotes(quake):
     # 8.1: the earthquake is the cause that decides (operative_cause), liability following the law
     assert explanation.clause_ids() == ["8.1", "9.1", "9.2"]
     text = explanation.to_text()
-    assert "by rule fm_exempts_breach [9.1]" in text
-    assert "by rule fm_excuses_party [9.1, 9.2]" in text
-    assert "by rule fm_listed_event [9.2]" in text
-    assert '9.1: "the party suffering from force majeure or accident shall not be held liable"' in text
+    lines = text.splitlines()
+    # nested reasons: the conclusion as a sentence; because + the gloss [clause; rule]; the clause quoted
+    assert lines[:4] == [
+        "JD Cloud is exempt from liability for the failure outage.",
+        "  because a party whose failure to perform was caused by force majeure that excuses it (directly, or at "
+        "the start of the chain of causes of its stated cause) shall not be held liable for that failure "
+        "[9.1; rule fm_exempts_breach]",
+        '    9.1: "the party suffering from force majeure or accident shall not be held liable"',
+        "  - the exception does not apply: 9.1 concurrent cause no full exemption",
+    ]
+    assert ("    because a party suffering force majeure that makes performance impossible, unnecessary or "
+            "meaningless is excused [9.1, 9.2; rule fm_excuses_party]") in lines
+    assert "        because an event of a kind 9.2 lists is force majeure [9.2; rule fm_listed_event]" in lines
     assert "  9.2: Force majeure or accidental events refer to unforeseeable, insurmountable" in text
-    assert "event(quake, earthquake)  <- fact of the scenario" in text
-    # the exception considered and why it did not apply
-    assert ("exception fm_listed_event_lacks_quality [9.2] did not apply: "
-            "criterion_not_met(quake, _) is not a fact of the scenario") in text
+    # the facts it rests on, as sentences, with where they come from
+    assert "        - the event quake is an earthquake (listed in 9.2)  (stated in the scenario)" in lines
+    # the exceptions that did not apply: one line, their reasons only when verbose (or in JSON)
+    assert "        - none of the 2 exceptions applies: 9.2 lacks quality, 9.2 strict reading" in lines
+    assert "the event quake is found not to be some criterion" not in text
+    verbose = explanation.to_text(verbose=True)
+    assert ("          - 9.2 lacks quality: the event quake is found not to be some criterion: not stated in the scenario "
+            "[9.2; rule fm_listed_event_lacks_quality]") in verbose.splitlines()
+    # a sub-derivation used twice is shown once: the second time refers back
+    assert lines.count("      - the event quake is force majeure") == 1
+    assert "    - the event quake is force majeure  (shown above)" in lines
+    # atoms on demand
+    atoms = explanation.to_text(atoms=True)
+    assert atoms.splitlines()[0] == "exempt_from_liability(jd_cloud, outage)."
+    assert "        - event(quake, earthquake)  (stated in the scenario)" in atoms.splitlines()
+    assert ("          - 9.2 lacks quality: criterion_not_met(quake, _) is not a fact of the scenario "
+            "[9.2; rule fm_listed_event_lacks_quality]") in explanation.to_text(atoms=True, verbose=True).splitlines()
 
 
 def test_explanation_json_and_html(quake):
@@ -60,8 +82,27 @@ def test_explanation_json_and_html(quake):
     assert [c["id"] for c in data["clauses"]] == ["9.2"]
     assert {p["atom"] for p in data["derivation"]["premises"]} == {
         "event(quake, earthquake)", "listed_event_kind(earthquake, natural_disaster)"}
+    assert data["sentence"] == "the event quake is force majeure"
+    assert {(p["atom"], p["sentence"]) for p in data["derivation"]["premises"]} == {
+        ("event(quake, earthquake)", "the event quake is an earthquake (listed in 9.2)"),
+        ("listed_event_kind(earthquake, natural_disaster)",
+         "an earthquake (listed in 9.2) is among the natural disasters that 9.2 lists")}
+    notes = data["derivation"]["exceptions"]
+    assert [(n["label"], n["reason"], n["reason_sentence"]) for n in notes] == [
+        ("9.2 lacks quality", "criterion_not_met(quake, _) is not a fact of the scenario",
+         "the event quake is found not to be some criterion: not stated in the scenario"),
+        ("9.2 strict reading", "the interpretation strict_force_majeure_list is not switched on",
+         "the reading \u201cA listed event must still show every quality of 9.2\u201d (strict_force_majeure_list) "
+         "is not adopted")]
     html = explanation._repr_html_()
-    assert "<b>fm_listed_event</b>" in html and "&ldquo;Force majeure or accidental events" in html
+    assert "rule <code>fm_listed_event</code>" in html and "&ldquo;Force majeure or accidental events" in html
+    # the sentence shown, its atom in the tooltip; the idle exceptions in a closed <details>
+    assert ("<span class='kb-sentence' title='force_majeure(quake)'>The event <span class=\"kb-value kb-id\">quake</span> "
+            "is force majeure.</span>") in html
+    assert ("<details><summary>none of the 2 exceptions applies: 9.2 lacks quality, 9.2 strict reading</summary>"
+            in html)
+    assert ("<span class='kb-sentence' title='event(quake, earthquake)'>the event <span class=\"kb-value kb-id\">"
+            "quake</span> is <span class=\"kb-value kb-enum\">an earthquake (listed in 9.2)</span></span>") in html
 
 
 def test_why_not_shows_the_exception_that_defeats_liability(quake):
@@ -106,7 +147,9 @@ def test_why_not_on_something_that_holds(quake):
 def test_explain_of_a_conclusion_that_does_not_hold(quake):
     explanation = quake.explain("liable(jd_cloud, outage)")
     assert not explanation.holds
-    assert explanation.to_text() == "liable(jd_cloud, outage) does not hold (ask why_not for the reasons)."
+    assert explanation.to_text() == ("JD Cloud is liable for the failure outage: does not hold "
+                                     "(ask why_not for the reasons).")
+    assert explanation.to_text(atoms=True) == "liable(jd_cloud, outage): does not hold (ask why_not for the reasons)."
 
 
 def test_explain_needs_a_ground_conclusion(quake):
@@ -120,11 +163,26 @@ def test_diff_foreseeable_earthquake_flips_liability(agreement, quake):
     assert [c.text for c in change.gained] == ["liable(jd_cloud, outage)"]
     assert [c.text for c in change.lost] == [
         "exempt_from_liability(jd_cloud, outage)", "force_majeure(quake)", "force_majeure_excuses(jd_cloud, quake)"]
-    assert change.to_text().splitlines()[0] == "+ liable(jd_cloud, outage)"
+    assert change.to_text().splitlines() == [
+        "+ JD Cloud is liable for the failure outage.",
+        "- JD Cloud is exempt from liability for the failure outage.",
+        "- The event quake is force majeure.",
+        "- The force majeure quake excuses JD Cloud."]
+    assert change.to_text(atoms=True).splitlines()[0] == "+ liable(jd_cloud, outage)"
     assert kb.diff(quake, quake).to_text() == "(no change)"
+    assert change.to_json()["gained"] == ["liable(jd_cloud, outage)"]
+    assert change.to_json()["gained_sentences"] == [
+        {"atom": "liable(jd_cloud, outage)", "sentence": "JD Cloud is liable for the failure outage"}]
+    html = change._repr_html_()
+    assert "<caption>Gained (1)</caption>" in html and "<td>JD Cloud is liable for the failure outage.</td>" in html
     explanation = foreseen.explain("liable(jd_cloud, outage)")
-    assert ("exception fm_no_liability [9.1] did not apply: exempt_from_liability(jd_cloud, outage) "
-            "does not hold") in explanation.to_text()
+    # the 12 exceptions to liability (8.1), none of which applies: one line, in the order of the rules
+    assert ("  - none of the 12 exceptions applies: 9.1 force majeure, 3.1.10 backup, 3.1.5 improper safekeeping, "
+            "3.1.9 industry defect, 8.2 maintenance interruption, 3.2.4 outside control, 3.2.3 own os upgrade, "
+            "8.2 path blocking, 3.2.1 permitted measure, 3.1.4 pirated software, 3.2.3 upper part, "
+            "3.2.4 user reasons") in explanation.to_text().splitlines()
+    assert ("    - 9.1 force majeure: JD Cloud is exempt from liability for the failure outage: does not hold "
+            "[9.1; rule fm_no_liability]") in explanation.to_text(verbose=True).splitlines()
 
 
 def test_retention_boundary_day_7_and_day_8(agreement):

@@ -70,6 +70,8 @@ def test_the_catalogue_lists_an_area_with_types_docs_clauses_and_values(agreemen
     assert "    suffered(party: party, event: id)  [7.3.4, 9.1]" in lines
     assert "  Conclusions: what the rules derive" in lines
     assert "    force_majeure(event: id)  [9.2]" in lines
+    at = lines.index("    force_majeure(event: id)  [9.2]")
+    assert lines[at + 1] == "        reads: \u201cthe event {event} is force majeure\u201d"
     assert "  Values" in lines
     assert any(line.split() == ["earthquake", "An", "earthquake", "(listed", "in", "9.2,", "natural", "disaster)"]
                for line in lines)
@@ -88,7 +90,14 @@ def test_the_catalogue_search_finds_names_docs_and_values(agreement):
 def test_the_catalogue_is_an_html_table_in_a_notebook(agreement):
     page = agreement.catalogue(area="jurisdiction")._repr_html_()
     assert page.startswith("<div class='kb-catalogue'><h4>jurisdiction: ")
-    assert "<th>predicate</th><th>role</th><th>arguments</th><th>what it says</th><th>clauses</th>" in page
+    assert ("<th>predicate</th><th>role</th><th>arguments</th><th>what it says</th><th>clauses</th>"
+            "<th>reads as</th>") in page
+    page = agreement.catalogue(area="force_majeure")._repr_html_()
+    assert "<tr><td><code>earthquake</code></td><td>an earthquake (listed in 9.2)</td>" in page
+    data = agreement.catalogue(area="force_majeure").to_json()[0]
+    assert data["labels"]["event_kind"]["earthquake"] == "an earthquake (listed in 9.2)"
+    assert {"force_majeure": "the event {event} is force majeure"}.items() <= {
+        p["name"]: p["says"] for p in data["predicates"]}.items()
 
 
 def test_the_vocabulary_command_prints_the_catalogue_and_rejects_an_unknown_area():

@@ -333,3 +333,147 @@ def test_pointers_are_drawn_but_not_followed_by_impact(g):
     assert G.impact_paths(g, "10.2")["preamble"] == [
         ("10.2", "pred:click_terms_provide", "concludes: rule jur_10_2_daxing_court"),
         ("pred:click_terms_provide", "preamble", "reads: rule prec_click_text_says_what_it_says uses click_terms_provide")]
+
+
+# --- titles, the focus, search, pictures that fit -----------------------------------------
+
+def test_short_titles_cut_at_a_word_boundary():
+    assert G.short_title("Force majeure or accidental events refer to unforeseeable, insurmountable events") == \
+        "Force majeure or accidental events refer…"
+    # an acknowledgment's lead-in and asides in brackets say nothing about the clause
+    assert G.short_title("You understand and agree that JD Cloud may suspend the service (for maintenance) "
+                         "at any time without notice.") == "JD Cloud may suspend the service…"
+    assert G.short_title("Data backup is your obligation and responsibility.") == \
+        "Data backup is your obligation and responsibility"
+    assert G.short_title("") == ""
+    # a sentence template read as a pattern: a placeholder after its own noun is left out
+    assert G.pattern_sentence("{party} is exempt from liability for the failure {breach}") == \
+        "The party is exempt from liability for the failure"
+    assert G.pattern_sentence("{kind} is among the {category} that 9.2 lists") == \
+        "The kind is among the category that 9.2 lists"
+
+
+def test_every_node_has_a_title_and_a_label(agreement, g):
+    assert all(d["title"] for _, d in g.nodes(data=True))
+    assert G.node_label(g, "9") == "9 Force Majeure"  # the heading
+    assert G.node_label(g, "9.2") == "9.2 Force majeure or accidental events refer…"  # the first words
+    assert G.node_label(g, "3.1.10") == "3.1.10 Data backup is your obligation and responsibility"
+    # a conclusion by its sentence template, and its name
+    assert G.node_label(g, "pred:force_majeure") == "The event is force majeure (force_majeure)"
+    # when the pattern names two arguments alike ("the event ... the event"), the doc says which is which
+    assert g.nodes["pred:event_behind"]["title"] == "The second event caused the first, directly or…"
+    assert G.section_graph(g).nodes["9"]["title"] == "Force Majeure"
+
+
+FOCUS_9_2 = (
+    ("3.2.4", "pred:force_majeure", "pred:force_majeure_excuses", "pred:hacker_attack_kind",
+     "pred:listed_event_kind", "pred:meets_all_fm_criteria"),
+    ("8.1", "9.2", "9.1"),
+    ("3.1.5", "pred:event_behind", "pred:failure_traced_to", "pred:operative_cause", "pred:party_cause_between",
+     "pred:suffers_event"),
+)
+
+
+def test_focus_on_9_2_left_to_right(g):
+    f = G.focus(g, "9.2 ")
+    # left: what relies on 9.2 (3.2.4 names force majeure; the conclusions its rules draw);
+    # centre: 9.2 between the clauses in a cycle with it; right: what 9.2 relies on
+    assert f.columns == FOCUS_9_2
+    assert f.dependents == G.sort_nodes(FOCUS_9_2[0]) and f.mutual == ["8.1", "9.1"]
+    assert f.dependencies == G.sort_nodes(FOCUS_9_2[2])
+    assert f.summary() == ("left: 1 clause and 5 conclusions relying on 9.2; beside it: 2 clauses in a cycle "
+                           "with it; right: 1 clause and 5 conclusions 9.2 relies on")
+    pos = f.positions()
+    assert [pos[col[0]][0] for col in f.columns] == [-G.FOCUS_COLUMN_WIDTH, 0.0, G.FOCUS_COLUMN_WIDTH]
+    assert pos["9.2"] == (0.0, 0.0)  # in the middle of its column
+    assert [pos[n][1] for n in FOCUS_9_2[0]] == sorted((pos[n][1] for n in FOCUS_9_2[0]), reverse=True)  # top down
+    # every edge goes from a node to one it relies on, rightwards (or within the centre, to or from 9.2)
+    assert f.edges and all(pos[a][0] < pos[b][0] or (pos[a][0] == pos[b][0] == 0 and "9.2" in (a, b))
+                           for a, b, _ in f.edges)
+    assert ("3.2.4", "9.2", "uses") in f.edges and ("pred:force_majeure", "9.2", "concludes") in f.edges
+    assert ("9.2", "3.1.5", "uses") in f.edges and ("9.1", "9.2", "refers") in f.edges
+    with pytest.raises(KbError):
+        G.focus(g, "9.9")
+
+
+def test_focus_on_everything_that_depends_on_9_2(g):
+    f = G.focus(g, "9.2", G.EVERYTHING)
+    assert set(G.depending_on(g, "9.2")) == G.impact_set(g, "9.2") <= set(f.nodes)
+    tree = G.dependents_tree(g, "9.2")
+    assert tree["3.2.4"] == ("9", "refers", 2) and tree["9"] == ("9.2", "contains", 1)
+    assert f.column_of["3.2.4"] == -2 and f.column_of["9"] == -1
+    pos = f.positions()
+    assert all(pos[a][0] < pos[b][0] or (pos[a][0] == pos[b][0] == 0 and "9.2" in (a, b)) for a, b, _ in f.edges)
+    # a conclusion: the conclusions read from it, transitively, and the clauses whose rules read them
+    assert "pred:force_majeure_excuses" in G.depending_on(g, "pred:force_majeure")
+    liable = G.depending_on(g, "pred:liable")
+    assert [n for n in liable if not n.startswith(G.PRED)] == ["3.1.10", "8.1", "8.3", "8.4"]
+    assert {"pred:liability_capped", "pred:recoverable_damages"} <= set(liable)
+    assert G.dependents_tree(g, "pred:liable")["8.3"] == ("pred:liable", "reads", 1)
+
+
+def test_find_what_a_search_box_is_given(g):
+    assert G.find(g, "9.2") == ["9.2"] and G.find(g, " 9.2. ") == ["9.2"]
+    assert G.find(g, "force_majeure") == ["pred:force_majeure"]
+    assert G.find(g, "force majeure")[:4] == ["9", "9.2", "3.2.4", "9.1"]  # ids and titles first, then texts
+    assert G.find(g, "no such words anywhere") == [] and G.find(g, "  ") == []
+
+
+def _svg_root(svg: str) -> str:
+    import re
+    return re.search(r"<svg[^>]*>", svg).group(0)
+
+
+def test_pictures_fit_the_notebook_width(g):
+    import re
+    svg = G.render_svg(G.neighbourhood(g, "9.2"))
+    root = _svg_root(svg)
+    assert 'width="100%"' in root and 'height="' not in root and "pt\"" not in root
+    view_w, view_h = (float(x) for x in re.search(r'viewBox="0\.00 0\.00 ([0-9.]+) ([0-9.]+)"', root).groups())
+    # scaled down to the width, never up: at most its natural size (graphviz rounds it to a point)
+    max_width = float(re.search(r"max-width:([0-9.]+)pt", root).group(1))
+    assert abs(max_width - view_w) <= 1 and view_h > 0
+    assert view_w > 800  # wider than a notebook cell at its natural size: it has to scale
+    # fitting is done once: a fitted picture is left as it is
+    assert G.fit_width(G.fit_width(svg)) == svg
+
+
+def _legend_box(svg: str) -> tuple[float, float]:
+    """Width and height of the legend's frame."""
+    import re
+    m = re.search(r"<title>cluster_legend</title>\s*<path[^>]*d=\"([^\"]*)\"", svg)
+    nums = [float(x) for x in re.findall(r"-?[0-9.]+", m.group(1))]
+    xs, ys = nums[0::2], nums[1::2]
+    return max(xs) - min(xs), max(ys) - min(ys)
+
+
+def test_the_legend_is_proportionate_to_the_picture(g):
+    import re
+    small = G.render_svg(g, ["9.1", "9.2"])  # two clauses, two edges: refers (9.1 -> 9.2), uses
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", small)
+    assert [t for t in texts if t in G.KINDS] == ["refers", "uses"]  # only the kinds drawn
+    _, height = (float(x) for x in re.search(r'viewBox="0\.00 0\.00 ([0-9.]+) ([0-9.]+)"', small).groups())
+    legend_w, legend_h = _legend_box(small)
+    assert legend_h < height / 2 and legend_w < 120
+    big = G.render_svg(G.neighbourhood(g, "9.2"))
+    assert [t for t in re.findall(r"<text[^>]*>([^<]*)</text>", big) if t in G.KINDS] == \
+        ["contains", "refers", "uses", "overrides", "concludes"]
+    assert _legend_box(big)[1] < 100
+    # no edge drawn, no legend
+    assert "edge kinds" not in G.render_svg(g, ["9.2"])
+
+
+FOCUS_SNIPPET = ("import json, kb; from kb import graph as G; g = G.clause_graph(kb.load_agreement()); "
+                 "f = G.focus(g, '9.2'); e = G.focus(g, '9.2', G.EVERYTHING); "
+                 "print(json.dumps([f.columns, f.positions(), f.edges, e.columns, e.edges, "
+                 "[G.node_label(g, n) for n in e.nodes], G.find(g, 'force majeure')]))")
+
+
+def test_focus_is_identical_across_hash_seeds():
+    outs = set()
+    for seed in ("0", "1"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        out = subprocess.run([sys.executable, "-c", FOCUS_SNIPPET], cwd=ROOT, env=env, capture_output=True,
+                             text=True, check=True)
+        outs.add(out.stdout)
+    assert len(outs) == 1

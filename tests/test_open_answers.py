@@ -81,8 +81,16 @@ def test_an_unknown_quality_leaves_liability_open(agreement):
     result = agreement.evaluate(agreement.scenario(ATTACK, unknown=[UNFORESEEABLE]))
     answer = result.answer("liable(jd_cloud, outage)")
     assert answer.value == "open"
-    assert [str(c) for c in answer.holds_if] == [f"{UNFORESEEABLE} is not established"]
-    assert [str(c) for c in answer.fails_if] == [f"{UNFORESEEABLE} is established"]
+    assert [str(c) for c in answer.holds_if] == ["it is not established that the event attack is found to be unforeseeable"]
+    assert [str(c) for c in answer.fails_if] == ["it is established that the event attack is found to be unforeseeable"]
+    assert [c.to_text(atoms=True) for c in answer.holds_if] == [f"{UNFORESEEABLE} is not established"]
+    assert [c.to_text(atoms=True) for c in answer.fails_if] == [f"{UNFORESEEABLE} is established"]
+    assert answer.to_text() == (
+        "Open: whether JD Cloud is liable for the failure outage depends on the facts in question.\n"
+        "  holds if it is not established that the event attack is found to be unforeseeable\n"
+        "  does not hold if it is established that the event attack is found to be unforeseeable")
+    assert answer.to_json()["fails_if"] == [[{"fact": UNFORESEEABLE, "sentence": "the event attack is found to be unforeseeable",
+                                              "established": True}]]
     assert answer.decided_by() == [UNFORESEEABLE]
     assert not result.holds("liable(jd_cloud, outage)")
     assert "liable(jd_cloud, outage)" not in [c.text for c in result.conclusions]
@@ -106,8 +114,11 @@ def test_a_fact_in_question_the_question_does_not_depend_on_is_left_out(agreemen
 def test_a_certain_conclusion_is_explained_with_a_note(agreement):
     result = agreement.evaluate(agreement.scenario(ATTACK, unknown=["user_consented_to_disclosure(d1)"]))
     explanation = result.explain("breach(jd_cloud, outage)")
-    assert explanation.to_text().startswith(
-        "breach(jd_cloud, outage) holds. It holds whatever the 1 fact in question turn out to be.")
+    assert explanation.to_text() == (
+        "JD Cloud failed to perform an obligation of the Service Terms (the failure outage).  (stated in the scenario) "
+        "It holds whatever the 1 fact in question turn out to be.")
+    assert explanation.to_text(atoms=True) == (
+        "breach(jd_cloud, outage).  (stated in the scenario) It holds whatever the 1 fact in question turn out to be.")
 
 
 def test_an_open_conclusion_is_explained_case_by_case(agreement):
@@ -115,19 +126,26 @@ def test_an_open_conclusion_is_explained_case_by_case(agreement):
     explanation = result.explain("exempt_from_liability(jd_cloud, outage)")
     text = explanation.to_text()
     assert text.splitlines()[:2] == [
-        "exempt_from_liability(jd_cloud, outage) is open: it holds in some cases of the facts in question and "
-        "not in others.",
-        f"If {UNFORESEEABLE} is established, it holds:"]
-    assert f"{UNFORESEEABLE}  <- in question, established in this case" in text
-    assert f"If {UNFORESEEABLE} is not established, it does not hold:" in text
-    assert f"fails: {UNFORESEEABLE} is in question, not established in this case" in text
+        "JD Cloud is exempt from liability for the failure outage: open. It holds in some cases of the facts in "
+        "question and not in others.",
+        "If it is established that the event attack is found to be unforeseeable, it holds:"]
+    assert "          - the event attack is found to be unforeseeable  (in question, established in this case)" in text.splitlines()
+    assert "If it is not established that the event attack is found to be unforeseeable, it does not hold:" in text
+    assert "- fails: the event attack is found to be unforeseeable: in question, not established in this case" in text
+    atoms = explanation.to_text(atoms=True)
+    assert f"If {UNFORESEEABLE} is established, it holds:" in atoms
+    assert f"- fails: {UNFORESEEABLE} is in question, not established in this case" in atoms
     assert explanation.clause_ids() == ["8.1", "9.1", "9.2"]
 
 
 def test_a_denied_fact_is_named_in_the_why_not(agreement):
     result = agreement.evaluate(agreement.scenario(ATTACK, denied=[UNFORESEEABLE]))
     text = result.why_not("force_majeure(attack)").to_text()
-    assert "fails: criterion_met(attack, unforeseeable) is denied in the scenario" in text
+    assert "    - fails: the event attack is found to be unforeseeable: denied in the scenario" in text.splitlines()
+    assert ("    - fails: a distributed denial-of-service (DDoS) attack is among some category that 9.2 lists: "
+            "does not hold") in text.splitlines()
+    assert "fails: criterion_met(attack, unforeseeable) is denied in the scenario" in result.why_not(
+        "force_majeure(attack)").to_text(atoms=True)
 
 
 def test_the_flip_search_never_proposes_a_denied_fact(agreement):
@@ -236,4 +254,7 @@ def test_a_conclusion_with_a_date_is_explained_when_facts_are_in_question(agreem
     dated = next(c for c in result.conclusions if c.pred == "terms_terminated_early")
     assert dated.text == "terms_terminated_early(t1, 2026-03-10)"
     explanation = result.explain(dated)
-    assert explanation.holds and explanation.to_text().startswith("terms_terminated_early(t1, 2026-03-10) holds.")
+    assert explanation.holds and explanation.to_text().startswith(
+        "The Service Terms were terminated in advance on 10 March 2026 (the termination t1). It holds whatever the 1 "
+        "fact in question turn out to be.")
+    assert explanation.to_text(atoms=True).startswith("terms_terminated_early(t1, 2026-03-10). It holds")

@@ -160,7 +160,10 @@ def test_storage_required_by_law_defeats_the_deletion_duty():
     result = DPA.evaluate(facts)
     assert result.ask("must_delete_or_return_by(D, L)") == []
     reasons = result.why_not("must_delete_or_return_by(crm_contacts, L)").to_text()
-    assert "exception 'del_law_requires_storage' (7) defeats it" in reasons
+    assert "exception 'del_law_requires_storage' (7) defeats it" in result.why_not(
+        "must_delete_or_return_by(crm_contacts, L)").to_text(atoms=True)
+    assert "- fails: its conditions hold, but the exception 7 law requires storage (rule del_law_requires_storage) " \
+        "defeats it" in reasons
 
 
 def test_audit_notice_and_frequency_boundaries():
@@ -230,11 +233,15 @@ def test_a_what_if_varies_one_fact():
     later = DPA.vary(scenario, add=["customer_notified(leak, 2026-03-04, 15)"],
                      remove=["customer_notified(leak, 2026-03-04, 14)"], name="one hour later")
     change = kb.diff(DPA.evaluate(scenario), DPA.evaluate(later))
-    assert change.to_json() == {
+    data = change.to_json()
+    assert {k: data[k] for k in ("gained", "lost")} == {
         "gained": ["hours_to_notification(leak, 49)", "notified_late(leak)",
                    "violated(processor, notify_personal_data_breach)"],
         "lost": ["hours_to_notification(leak, 48)", "notified_in_time(leak)"],
     }
+    assert [c["atom"] for c in data["gained_sentences"]] == data["gained"]
+    assert data["gained_sentences"][0]["sentence"] == (
+        "the Processor notified the Customer of the Personal Data Breach leak 49 hours after becoming aware of it")
 
 
 # --- two knowledge bases side by side -----------------------------------------------------------

@@ -84,7 +84,7 @@ def test_a_value_with_an_empty_label_is_an_error(tmp_path):
 def test_the_built_in_agreement_reads_force_majeure_as_sentences(agreement):
     v = agreement.vocabulary
     assert v.sentence("event", ("quake", "earthquake")) == "the event quake is an earthquake (listed in 9.2)"
-    assert v.sentence("criterion_not_met", ("flood1", "unforeseeable")) == "flood1 is found not to be unforeseeable"
+    assert v.sentence("criterion_not_met", ("flood1", "unforeseeable")) == "the event flood1 is found not to be unforeseeable"
     assert v.sentence("interpretation", ("hackers_listed",)) == \
         'the reading “"Hackers" and "network congestion" are two listed events” is adopted'
 

@@ -163,7 +163,7 @@ def test_nothing_to_try_is_said_plainly(small, agreement):
     result = whatif.flip_search(small, small.scenario([]), "user_pays", time_budget=None)
     assert result.candidates == 0 and result.flips == [] and not result.truncated
     assert result.reason == whatif.NOTHING_TO_TRY
-    assert result.to_text() == ("What would make user_pays hold: no change within the scenario's names and "
+    assert result.to_text() == ("What would make “user_pays” hold: no change within the scenario's names and "
                                 "values can be tried")
     result = whatif.flip_search(agreement, agreement.scenario([]), "obliged(user, keep_account_balance_sufficient)",
                                 time_budget=None)
@@ -319,44 +319,55 @@ def test_the_benchmark_searches_finish_within_a_fixed_number_of_scenarios(agreem
     quake = agreement.load_scenario(QUAKE)
     result = whatif.flip_search(agreement, quake, "liable(jd_cloud, outage)", time_budget=None, max_evaluations=400)
     assert not result.truncated
+    # one change before two; the least material first: a reading (1), then findings added (2), then
+    # stated facts removed (3); a reading with a removal comes last, as a pair
     assert [str(f) for f in result.flips] == [
+        "add interpretation(strict_force_majeure_list)",
         "add criterion_not_met(quake, insurmountable)", "add criterion_not_met(quake, significant_impact)",
         "add criterion_not_met(quake, unavoidable)", "add criterion_not_met(quake, unforeseeable)",
-        "remove breach_caused_by(outage, quake)", "remove event(quake, earthquake)"]
+        "remove breach_caused_by(outage, quake)", "remove event(quake, earthquake)",
+        "add interpretation(fm_impossibility_must_be_found); remove affects_performance(quake, impossible)"]
     assert result.evaluations == result.singles_tried + result.pairs_tried <= 400
     assert result.singles_tried == result.candidates
     result = whatif.flip_search(agreement, quake, "exempt_from_liability(jd_cloud, outage)", time_budget=None,
                                 max_evaluations=400)
     assert not result.truncated
     assert [str(f) for f in result.flips] == [
+        "add interpretation(strict_force_majeure_list)",
         "add criterion_not_met(quake, insurmountable)", "add criterion_not_met(quake, significant_impact)",
         "add criterion_not_met(quake, unavoidable)", "add criterion_not_met(quake, unforeseeable)",
         "remove breach(jd_cloud, outage)", "remove breach_caused_by(outage, quake)",
-        "remove event(quake, earthquake)"]
+        "remove event(quake, earthquake)",
+        "add interpretation(fm_impossibility_must_be_found); remove affects_performance(quake, impossible)"]
     # the refund outcome reads many facts (the user's promises open the 3.1.3.12 right to terminate):
     # the pairs are cut, the singles all tried, the budget kept, and the four flips all found
     result = whatif.flip_search(agreement, agreement.load_scenario(NO_REFUND), "refund_outcome(t1, no_refund)",
                                 time_budget=None, max_evaluations=400)
     assert result.singles_tried == result.candidates and result.evaluations == 400
-    assert result.truncated and result.reason.startswith("only the first 200 of ")
+    assert result.truncated and result.reason == (
+        "only the 200 most promising pairs were tried; evaluation budget of 400 scenarios reached")
+    assert (result.pairs_found, result.pairs_tried) == (15818, 116)
     assert [str(f) for f in result.flips] == [
-        "add breach_found_not_severe(unpaid_invoice)", "remove breach(user, unpaid_invoice)",
+        "add interpretation(term_payment_failure_must_be_severe)", "add breach_found_not_severe(unpaid_invoice)", "remove breach(user, unpaid_invoice)",
         "remove jd_cloud_terminated(t1, 2026-04-01)", "remove user_breach_kind(unpaid_invoice, payment_failure)"]
 
 
 def test_the_text_says_how_many_singles_and_pairs_were_tried(small):
     result = whatif.flip_search(small, small.scenario(["service(s1)", "service(s2)"]), "user_pays", time_budget=None)
+    assert result.tried == result.evaluations == 3
     assert result.to_text() == (
-        "What would make user_pays stop holding: 1 minimal change set (2 of 2 single changes and 1 of 1 chosen "
-        "pair tried)\n"
-        "  1. remove service(s1); remove service(s2)")
+        "What would make “user_pays” stop holding: 1 change set\n"
+        "  1. remove: service(s1); and remove: service(s2)\n"
+        "Tried 3 scenarios: 2 of 2 single changes and 1 of 1 pair whose changes meet in a rule.")
+    assert result.to_text(atoms=True).splitlines()[1] == "  1. remove service(s1); remove service(s2)"
 
 
 def test_the_pair_budget_is_reported(agreement):
     result = whatif.flip_search(agreement, agreement.load_scenario(QUAKE), "liable(jd_cloud, outage)",
                                 time_budget=None, max_pairs=5)
-    assert result.truncated and result.pairs_tried == result.pairs_planned == 5
-    assert "only the first 5 of" in result.reason and result.reason in result.to_text()
+    assert result.truncated and result.pairs_tried == 5 and result.pairs_found == 141
+    assert result.reason == "only the 5 most promising pairs were tried" and result.reason in result.to_text()
+    assert "and 5 of 141 pairs whose changes meet in a rule" in result.to_text()
 
 
 def test_same_input_same_result(agreement):
@@ -364,3 +375,66 @@ def test_same_input_same_result(agreement):
     first = whatif.flip_search(agreement, scenario, "refund_due(t1, c1, 0.00)", time_budget=None)
     second = whatif.flip_search(agreement, scenario, "refund_due(t1, c1, 0.00)", time_budget=None)
     assert first.to_text() == second.to_text() and first.evaluations == second.evaluations
+
+
+# 8. readings, rows of alternatives, materiality, one count ---------------------------------------
+
+DDOS = ["event(att, ddos_attack)", "suffered(user, att)", "breach(jd_cloud, outage)",
+        "breach_caused_by(outage, att)", "security_event_effect(att, harm_to_jd_cloud)"]
+
+
+def test_the_search_also_tries_switching_the_readings_the_conclusion_rests_on(agreement):
+    scenario = agreement.scenario(DDOS)
+    consulted = whatif.readings_consulted(agreement, "liable(jd_cloud, outage)")
+    assert "hackers_listed" in consulted and "strict_force_majeure_list" in consulted
+    assert "court_selection_non_exclusive" not in consulted  # jurisdiction: no rule of liability consults it
+    result = whatif.flip_search(agreement, scenario, "liable(jd_cloud, outage)", time_budget=None)
+    assert str(result.flips[0]) == "add interpretation(hackers_listed)"
+    assert result.flips[0].changes[0].kind == "reading"
+    # adopted, a reading is proposed for dropping
+    adopted = agreement.scenario(DDOS + ["interpretation(hackers_listed)"])
+    back = whatif.flip_search(agreement, adopted, "liable(jd_cloud, outage)", time_budget=None)
+    assert "remove interpretation(hackers_listed)" in [str(f) for f in back.flips]
+    # readings=False: the facts only
+    facts_only = whatif.flip_search(agreement, scenario, "liable(jd_cloud, outage)", time_budget=None, readings=False)
+    assert not any("interpretation(" in str(f) for f in facts_only.flips)
+
+
+def test_alternatives_of_one_fact_share_a_row_the_event_is_any_of_these_kinds(agreement):
+    result = whatif.flip_search(agreement, agreement.scenario(DDOS), "liable(jd_cloud, outage)", time_budget=None)
+    kinds = [g for g in result.groups if len(g.sets) > 1]
+    assert len(kinds) == 1
+    group = kinds[0]
+    assert all(str(s).startswith("change event(att, ddos_attack) to event(att, ") for s in group.sets)
+    listed = [s for s in group.sets if "(listed in 9.2)" in
+              agreement.vocabulary.types["event_kind"].label(s.changes[0].add.split(", ")[1].rstrip(")"))]
+    assert len(listed) >= 10  # the kinds 9.2 lists, in one row
+    text = whatif.group_sentence(agreement, group)
+    assert text.startswith(f"change: the event att is any of these {len(group.sets)}: ")
+    assert text.endswith("rather than a distributed denial-of-service (DDoS) attack")
+    assert str(group).startswith("change event(att, ddos_attack) to event(att, any of {")
+    # every set is in exactly one row, in order
+    assert [s for g in result.groups for s in g.sets] == sorted(result.flips, key=result.flips.index)
+    assert len(result.to_text().splitlines()) == 1 + len(result.groups) + 1 + result.truncated
+
+
+def test_sets_are_ordered_by_size_then_materiality(agreement):
+    assert [whatif.MATERIALITY[k] for k in ("reading", "step", "add", "value", "remove")] == [1, 1, 2, 2, 3]
+    result = whatif.flip_search(agreement, agreement.load_scenario(QUAKE), "liable(jd_cloud, outage)",
+                                time_budget=None)
+    keys = [(len(f.changes), f.materiality) for f in result.flips]
+    assert keys == sorted(keys)
+    assert keys[0] == (1, 1) and keys[-1][0] == 2
+    assert whatif.Change(remove="breach(jd_cloud, outage)").materiality == 3
+    assert whatif.Change(add="interpretation(hackers_listed)").kind == "reading"
+    assert whatif.Change(remove="due(2026-03-07)", add="due(2026-03-08)").kind == "value"
+
+
+def test_one_consistent_count_of_what_was_tried(agreement):
+    result = whatif.flip_search(agreement, agreement.load_scenario(QUAKE), "liable(jd_cloud, outage)",
+                                time_budget=None, max_pairs=50)
+    assert result.tried == result.evaluations == result.singles_tried + result.pairs_tried
+    assert result.singles_tried == result.candidates and result.pairs_tried == 50
+    assert result.tried_text() == (f"Tried {result.tried} scenarios: {result.candidates} of {result.candidates} "
+                                   f"single changes and 50 of {result.pairs_found} pairs whose changes meet in a rule")
+    assert result.tried_text() + "." in result.to_text().splitlines()

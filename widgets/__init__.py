@@ -1,1 +1,2 @@
-"""Thin ipywidgets UI over kb (what-if explorer arrives with a later issue)."""
+"""Thin ipywidgets UI over kb: the what-if explorer (explorer.py, its builder lines in
+fact_line.py) and the clause graph view (graph_view.py)."""
