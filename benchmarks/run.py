@@ -1,6 +1,7 @@
 """Benchmark of the built-in knowledge base: prints one line per figure.
 
     python benchmarks/run.py            (python benchmarks/run.py --quick: few samples, a smoke run)
+    python benchmarks/run.py --only sweep [--only closure ...]    (one group of figures)
 
 Figures (milliseconds, on this machine):
   load         parse, check and compile the knowledge base (fresh each time)
@@ -12,6 +13,16 @@ Figures (milliseconds, on this machine):
   explorer ... the explorer's refresh after a click, and the flip search (kernel side)
   backends     seeded random scenarios evaluated by both back ends: the disagreements (must be 0)
                and the seconds each took (benchmarks/backends.py)
+  sweep        the consistency sweep: 65,536 combinations of 16 facts by clingo in one solve, and
+               the 4,096 of the first 12 by pyDatalog (seconds each), with what the search for a
+               combination breaking an invariant found and the disagreements of the two on the
+               shared 4,096 (must be 0) (benchmarks/scale.py, kb/sweep.py)
+  closure      the transitive closure of a 2,000-node chain through the kit, by each back end, in a
+               child process killed at a time limit (reported as "> T s") (benchmarks/scale.py)
+
+Groups (--only NAME, repeatable): load, evaluation, toggle, explanation (with why_not), open,
+explorer (with flip search), backends, sweep, closure. The quick run samples the pyDatalog sweep
+(16 of the 4,096) and uses a 300-node chain.
 """
 from __future__ import annotations
 
@@ -45,67 +56,87 @@ def varied_scenarios(agreement: kb.KnowledgeBase, count: int, seed: int = 7) -> 
             for i in range(count)]
 
 
-def main(quick: bool = False) -> None:
-    """Print every figure; ``quick`` takes a few samples of each (a smoke run, not a measure)."""
+GROUPS = ("load", "evaluation", "toggle", "explanation", "open", "explorer", "backends", "sweep", "closure")
+
+
+def main(quick: bool = False, only: list[str] | None = None) -> None:
+    """Print every figure (or those of the groups ``only``, in the usual order); ``quick`` takes a
+    few samples of each (a smoke run, not a measure)."""
     n = (lambda full, small: small if quick else full)
+    selected = set(GROUPS if not only else only)
     root = AGREEMENTS_DIR / DEFAULT_AGREEMENT
-    load = []
-    for _ in range(n(20, 2)):
-        t = time.perf_counter()
-        agreement = kb.load_knowledge_base(root)
-        agreement.engine  # compile into pyDatalog as well
-        load.append((time.perf_counter() - t) * 1000)
-        agreement.engine.close()
-    figure("load", load)
+    if "load" in selected:
+        load = []
+        for _ in range(n(20, 2)):
+            t = time.perf_counter()
+            agreement = kb.load_knowledge_base(root)
+            agreement.engine  # compile into pyDatalog as well
+            load.append((time.perf_counter() - t) * 1000)
+            agreement.engine.close()
+        figure("load", load)
 
     agreement = kb.load_agreement()
-    scenarios = varied_scenarios(agreement, n(240, 12))
-    for s in scenarios[:10]:  # warm-up
-        agreement.evaluate(s)
-    evaluation, results = [], []
-    for s in scenarios:
-        t = time.perf_counter()
-        results.append(agreement.evaluate(s))
-        evaluation.append((time.perf_counter() - t) * 1000)
-    figure("evaluation", evaluation)
+    if selected & {"evaluation", "toggle", "explanation", "open"}:
+        scenarios = varied_scenarios(agreement, n(240, 12))
+        for s in scenarios[:10]:  # warm-up
+            agreement.evaluate(s)
+        evaluation, results = [], []
+        for s in scenarios:
+            t = time.perf_counter()
+            results.append(agreement.evaluate(s))
+            evaluation.append((time.perf_counter() - t) * 1000)
+        if "evaluation" in selected:
+            figure("evaluation", evaluation)
 
-    # what-if toggling: one fact added or removed at a time, as the explorer does
-    toggle = []
-    rng = random.Random(11)
-    base = [f"{agreement.vocabulary.render(*f.key)}" for f in scenarios[0].facts]
-    pool = consistent_random_facts(agreement, rng, 40)
-    current = list(base)
-    for i in range(n(200, 10)):
-        fact = pool[i % len(pool)]
-        toggled = [f for f in current if f != fact] if fact in current else current + [fact]
-        try:
-            scenario = agreement.scenario(toggled)
-        except kb.KbError:  # a fact that cannot be stated with the others: the explorer refuses it too
-            continue
-        current = toggled
-        t = time.perf_counter()
-        agreement.evaluate(scenario)
-        toggle.append((time.perf_counter() - t) * 1000)
-    figure("toggle", toggle)
+    if "toggle" in selected:
+        # what-if toggling: one fact added or removed at a time, as the explorer does
+        toggle = []
+        rng = random.Random(11)
+        base = [f"{agreement.vocabulary.render(*f.key)}" for f in scenarios[0].facts]
+        pool = consistent_random_facts(agreement, rng, 40)
+        current = list(base)
+        for i in range(n(200, 10)):
+            fact = pool[i % len(pool)]
+            toggled = [f for f in current if f != fact] if fact in current else current + [fact]
+            try:
+                scenario = agreement.scenario(toggled)
+            except kb.KbError:  # a fact that cannot be stated with the others: the explorer refuses it too
+                continue
+            current = toggled
+            t = time.perf_counter()
+            agreement.evaluate(scenario)
+            toggle.append((time.perf_counter() - t) * 1000)
+        figure("toggle", toggle)
 
-    explanation, why_not = [], []
-    for r in itertools.islice((r for r in results if r.specific), n(200, 5)):
-        fresh = Evaluation(agreement, r.scenario, r.model)
-        target = r.specific[len(r.specific) // 2]  # one the facts bring (standing terms have no body)
-        t = time.perf_counter()
-        fresh.explain(target).to_text()
-        explanation.append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
-        fresh.why_not("liable(jd_cloud, B)").to_text()
-        why_not.append((time.perf_counter() - t) * 1000)
-    figure("explanation", explanation)
-    figure("why_not", why_not)
-    open_answer_figures(agreement, scenarios, n(30, 2))
-    explorer_figures(agreement, n(100, 5))
+    if "explanation" in selected:
+        explanation, why_not = [], []
+        for r in itertools.islice((r for r in results if r.specific), n(200, 5)):
+            fresh = Evaluation(agreement, r.scenario, r.model)
+            target = r.specific[len(r.specific) // 2]  # one the facts bring (standing terms have no body)
+            t = time.perf_counter()
+            fresh.explain(target).to_text()
+            explanation.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            fresh.why_not("liable(jd_cloud, B)").to_text()
+            why_not.append((time.perf_counter() - t) * 1000)
+        figure("explanation", explanation)
+        figure("why_not", why_not)
+    if "open" in selected:
+        open_answer_figures(agreement, scenarios, n(30, 2))
+    if "explorer" in selected:
+        explorer_figures(agreement, n(100, 5))
 
-    from backends import differential  # benchmarks/backends.py: pyDatalog and clingo on the same scenarios
+    if "backends" in selected:
+        from backends import differential  # benchmarks/backends.py: pyDatalog and clingo on the same scenarios
 
-    print(differential(agreement, count=n(10_000, 20))[0])
+        print(differential(agreement, count=n(10_000, 20))[0])
+
+    from scale import closure_figures, sweep_figures  # benchmarks/scale.py: sweeps and recursion at scale
+
+    if "sweep" in selected:
+        sweep_figures(agreement, quick=quick)
+    if "closure" in selected:
+        closure_figures(quick=quick, nodes=n(2000, 300))
 
 
 QUESTIONS = ["liable(jd_cloud, B)", "violated(user, C)", "remedy_available(jd_cloud, R, C)", "obliged(jd_cloud, C)"]
@@ -176,4 +207,11 @@ def explorer_figures(agreement: kb.KnowledgeBase, clicks: int = 100) -> None:
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv[1:])
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a few samples of each figure (a smoke run)")
+    parser.add_argument("--only", action="append", choices=GROUPS, metavar="NAME",
+                        help=f"run one group of figures (repeatable): {', '.join(GROUPS)}")
+    args = parser.parse_args()
+    main(quick=args.quick, only=args.only)

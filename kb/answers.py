@@ -13,9 +13,9 @@ question it can depend on:
 Up to :data:`MAX_IN_QUESTION` facts in question are evaluated exhaustively (2^8 = 256
 evaluations, each deriving only what the question depends on); more is an error that says so.
 
-An answer reads as a sentence (``Yes: quake is force majeure.``, ``No: it does not follow that
+An answer reads as a sentence (``Yes: the event quake is force majeure.``, ``No: it does not follow that
 ...``, ``Open: whether ... depends on the facts in question.``) and the conditions as sentences
-(``it is not established that attack is found to be unforeseeable``); ``to_text(atoms=True)``
+(``it is not established that the event attack is found to be unforeseeable``); ``to_text(atoms=True)``
 gives the atoms as before, and ``to_json()`` both.
 """
 from __future__ import annotations

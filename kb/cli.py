@@ -39,13 +39,7 @@ def violation_sentence(result, v) -> str:
             return text
         return result.explainer.show_sentence(atom, {})
 
-    c = v.constraint
-    where = f" (in the case where {v.case})" if v.case else ""
-    if c.requires:
-        return (f"constraint {c.name} [{', '.join(c.clauses)}] violated{where}: {said(v.first)} "
-                f"(by {v.first_by}) but not that {said(v.second)}: {c.says}")
-    return (f"constraint {c.name} [{', '.join(c.clauses)}] violated{where}: {said(v.first)} (by {v.first_by}) "
-            f"and {said(v.second)} (by {v.second_by}): {c.says}")
+    return v.describe(said)
 
 
 def cmd_ask(args) -> int:
@@ -453,7 +447,31 @@ def build_parser() -> argparse.ArgumentParser:
                        help="neighbourhood radius in edges (default: %(default)s)")
     graph.add_argument("--out", help="SVG file to write (default: standard output)")
     graph.set_defaults(func=cmd_graph)
+    audit = sub.add_parser("audit", help="search every small scenario for contradictions, gaps, dead rules "
+                                         "(bounded, by clingo)")
+    audit.add_argument("--json", action="store_true", help="print the findings as JSON")
+    audit.add_argument("--witnesses", metavar="DIR", help="write each finding's witness scenario to DIR")
+    audit.add_argument("--scope", default="1", help="names per id in the search (1-4, default: %(default)s)")
+    audit.add_argument("--interpretations", action="store_true",
+                       help="also search which conclusions each interpretation can change (slow)")
+    audit.set_defaults(func=cmd_audit)
     return parser
+
+
+def cmd_audit(args) -> int:
+    from .audit import AuditError, run_audit
+
+    if not args.scope.isdigit():
+        raise AuditError(f"--scope takes a number of names per id (1-4), not '{args.scope}'")
+    kb = _kb(args)
+    report = run_audit(kb, int(args.scope), sensitivity=args.interpretations)
+    if args.witnesses:
+        report.write_witnesses(Path(args.witnesses), kb)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2, sort_keys=True))
+    else:
+        print(report.to_text())
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -74,13 +74,21 @@ class Violation:
     case: str = ""  # the facts in question established in the case, if any
 
     def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self, said=None) -> str:
+        """The violation in one line: its two conclusions as atoms ("X holds but Y does not"), or,
+        with ``said`` (an atom's text -> its sentence), as sentences ("X but not that Y")."""
         c = self.constraint
         where = f" (in the case where {self.case})" if self.case else ""
+        head = f"constraint {c.name} [{', '.join(c.clauses)}] violated{where}: "
+        if said is None:
+            if c.requires:
+                return head + f"{self.first} holds (by {self.first_by}) but {self.second} does not: {c.says}"
+            return head + f"{self.first} (by {self.first_by}) and {self.second} (by {self.second_by}) both hold: {c.says}"
         if c.requires:
-            return (f"constraint {c.name} [{', '.join(c.clauses)}] violated{where}: {self.first} holds "
-                    f"(by {self.first_by}) but {self.second} does not: {c.says}")
-        return (f"constraint {c.name} [{', '.join(c.clauses)}] violated{where}: {self.first} (by {self.first_by}) "
-                f"and {self.second} (by {self.second_by}) both hold: {c.says}")
+            return head + f"{said(self.first)} (by {self.first_by}) but not that {said(self.second)}: {c.says}"
+        return head + f"{said(self.first)} (by {self.first_by}) and {said(self.second)} (by {self.second_by}): {c.says}"
 
 
 def _shown(atom: Atom) -> str:

@@ -10,10 +10,28 @@ scenario's facts, reads every derived predicate, and retracts the facts in a
 Terms are built programmatically (``Term``/``Literal`` objects); the engine
 never calls ``pyDatalog.load`` or ``pyDatalog.ask``, so no text from a rule
 file, scenario or query is ever evaluated as Python.
+
+Derived predicates are evaluated component by component (strongly connected
+components of the dependency graph, dependencies first). A non-recursive
+component is asked of pyDatalog. A recursive one is not: pyDatalog's own
+evaluation of recursion terminates or not depending on the order of the body
+(``r(V, O) :- m(O1, O), r(V, O1)`` through two other rules spins forever, the
+same rule with the body swapped answers at once), and its compiled engine
+ignores signals, so nothing could stop it. The kit evaluates a recursive
+component itself, semi-naively over hash-indexed joins (:class:`_Fixpoint`),
+from the answers of the lower components: it always terminates on a finite
+program, whatever the body order, and it runs under a time budget
+(``recursion_budget`` seconds, default :attr:`Engine.RECURSION_BUDGET`, or the
+environment variable ``KB_RECURSION_BUDGET``) checked between rounds and every
+few thousand join steps, so a recursion that derives without end (arithmetic
+in a recursive rule) stops with an :class:`~kb.errors.EngineError` naming the
+component and suggesting the clingo back end.
 """
 from __future__ import annotations
 
+import os
 import threading
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, TypeVar
@@ -33,9 +51,13 @@ class Engine:
 
     _SENTINEL = "\x1e-declared"
     CACHE_SIZE = 512  # answers kept per derived predicate, keyed by the facts it depends on
+    RECURSION_BUDGET = 30.0  # seconds one recursive component may take (KB_RECURSION_BUDGET overrides)
 
-    def __init__(self, program: Program):
+    def __init__(self, program: Program, recursion_budget: float | None = None):
         self.program = program
+        if recursion_budget is None:
+            recursion_budget = float(os.environ.get("KB_RECURSION_BUDGET") or self.RECURSION_BUDGET)
+        self.recursion_budget = recursion_budget  # seconds; may be changed between evaluations
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-engine")
         self._thread_id: int | None = None
@@ -89,11 +111,19 @@ class Engine:
             pyEngine.retract(self._assert(name, (self._SENTINEL,) * arity))
         self._order = self._evaluation_order()
         self._component = {pred: i for i, group in enumerate(self._order) for pred in group}
+        # recursive components: evaluated by the kit's fixpoint (see the module doc), not by pyDatalog
+        self._fixpoints: dict[int, _Fixpoint] = {}
+        for i, group in enumerate(self._order):
+            members = frozenset(group)
+            rules = [r for r in self.program.compiled if r.head.pred in members]
+            if len(group) > 1 or any(lit.atom.pred in members for r in rules for lit, _ in body_literals(r.body)):
+                self._fixpoints[i] = _Fixpoint(rules, members)
+        self._recursive = {pred for i in self._fixpoints for pred in self._order[i]}
         for rule in self.program.compiled:
-            if rule.role != "computed":
+            if rule.role != "computed" and rule.head.pred not in self._recursive:
                 self._add_rule(rule)
         for pred in self.program.derived:
-            if pred not in self._computed:
+            if pred not in self._computed and pred not in self._recursive:
                 self._queries[pred] = pyEngine.Literal(pred, [pyEngine.Var(f"Q{i}") for i in range(self._arity(pred))])
         self._dependencies = self._input_dependencies()
         self._cache = {pred: {} for pred in self.program.derived}
@@ -107,8 +137,9 @@ class Engine:
         static_model: Model = {}
         for group in self._order:
             if all(pred in self._static for pred in group):
+                answers = self._group_answers(group, static_model)
                 for pred in group:
-                    rows = self._cache[pred][()] = static_model[pred] = self._answers(pred, static_model)
+                    rows = self._cache[pred][()] = static_model[pred] = answers[pred]
                     if pred in self._read_materialised:
                         for row in sorted(rows, key=repr):
                             self._assert(MATERIALISED + pred, row)
@@ -217,15 +248,22 @@ class Engine:
             # components in dependency order; each one's answers are asserted as facts of its
             # materialised copy, which the rules of higher components read
             for group in order:
-                for pred in group:
-                    rows = self._cache[pred].get(keys[pred])
-                    if rows is None:
-                        rows = self._answers(pred, model)
-                        cache = self._cache[pred]
-                        if len(cache) >= self.CACHE_SIZE:
-                            cache.pop(next(iter(cache)))
-                        cache[keys[pred]] = rows
-                    model[pred] = rows
+                if self._component[group[0]] in self._fixpoints:
+                    # a recursive component: all its predicates at once (cached together)
+                    cached = [self._cache[pred].get(keys[pred]) for pred in group]
+                    if any(rows is None for rows in cached):
+                        answers = self._group_answers(group, model)
+                        cached = [answers[pred] for pred in group]
+                        for pred, rows in zip(group, cached):
+                            self._remember(pred, keys[pred], rows)
+                    model.update(zip(group, cached))
+                else:
+                    for pred in group:
+                        rows = self._cache[pred].get(keys[pred])
+                        if rows is None:
+                            rows = self._answers(pred, model)
+                            self._remember(pred, keys[pred], rows)
+                        model[pred] = rows
                 for pred in group:
                     if pred in self._read_materialised and pred not in self._static:
                         for row in model[pred]:
@@ -240,6 +278,24 @@ class Engine:
 
             for clause in reversed(asserted):
                 pyEngine.retract(clause)
+
+    def _remember(self, pred: str, key: tuple, rows: frozenset) -> None:
+        cache = self._cache[pred]
+        if len(cache) >= self.CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = rows
+
+    def _group_answers(self, group: list[str], model: Model) -> Model:
+        """The answers of every predicate of a component, from ``model`` (which holds everything
+        the component reads from outside): a recursive component by the kit's fixpoint, under
+        the time budget; the others predicate by predicate."""
+        fixpoint = self._fixpoints.get(self._component[group[0]])
+        if fixpoint is None:
+            return {pred: self._answers(pred, model) for pred in group}
+        from .program import _describe
+
+        answers = fixpoint.run(model, time.monotonic() + self.recursion_budget, _describe)
+        return {pred: answers[pred] for pred in group}
 
     def _answers(self, pred: str, model: Model) -> frozenset:
         """All answers of a derived predicate: asked of pyDatalog, or computed from ``model`` (which
@@ -291,3 +347,252 @@ class Engine:
                         stack.append(dep)
             out[pred] = tuple(sorted(p for p in seen if p in self._input_arity))
         return out
+
+
+# -- recursive components: the kit's own semi-naive fixpoint -------------------------------------
+
+class RecursionBudgetExceeded(EngineError):
+    """A recursive component did not reach its fixpoint within the engine's time budget."""
+
+
+def _compile_expr(e, slot: dict[str, int]):
+    """A function of the variable slots giving the value of an integer expression (None when it
+    has none: a non-integer operand, a function without value), as :func:`kb.matching.evaluate_expr`."""
+    from . import builtins
+    from .terms import Call
+
+    if isinstance(e, Var):
+        i = slot[e.name]
+        return lambda env: env[i]
+    if isinstance(e, Const):
+        value = e.value
+        return lambda env: value
+    if isinstance(e, BinOp):
+        left, right, op = _compile_expr(e.left, slot), _compile_expr(e.right, slot), e.op
+
+        def binop(env):
+            a, b = left(env), right(env)
+            if type(a) is not int or type(b) is not int:
+                return None
+            return a + b if op == "+" else a - b if op == "-" else a * b
+        return binop
+    if isinstance(e, Call):
+        args, name = [_compile_expr(a, slot) for a in e.args], e.name
+
+        def call(env):
+            values = [a(env) for a in args]
+            return None if any(v is None for v in values) else builtins.call(name, values)
+        return call
+    raise EngineError(f"cannot evaluate {e} in a recursive rule")
+
+
+class _Plan:
+    """One way of evaluating a rule body for the fixpoint: the body items in join order, every
+    variable in a numbered slot (each slot is written at one fixed step, so backtracking needs
+    no undo). Steps:
+
+    * ``("pos", pred, source, key, binds, checks)``: a positive literal, looked up in a hash
+      index on its bound argument positions; ``source`` is ``"delta"`` (the tuples new in the
+      last round), ``"old"`` (the tuples known before it) or ``"all"``; ``key`` gives the
+      looked-up values (slot, or constant), ``binds`` the (position, slot) it binds, ``checks``
+      the (position, slot) of a variable repeated within the literal;
+    * ``("neg", pred, args)``: a negated literal (of a lower component, complete);
+    * ``("set", slot, expr)``: an assignment ``X = expr``; ``("cmp", op, left, right)``.
+    """
+
+    __slots__ = ("pred", "head", "steps", "size")
+
+    def __init__(self, rule: CompiledRule, delta_at: int | None, component: frozenset[str]):
+        from .program import _assignment_target
+        from .terms import item_variables
+
+        body = list(rule.body)
+        positives = [i for i, item in enumerate(body) if isinstance(item, Literal) and not item.negated]
+        pending = [i for i in range(len(body)) if i not in positives]
+        slot: dict[str, int] = {}
+        steps: list[tuple] = []
+
+        def term(a):  # (True, slot) for a bound variable, (False, value) for a constant
+            if isinstance(a, Var):
+                return True, slot[a.name]
+            if isinstance(a, Const):
+                return False, a.value
+            raise EngineError(f"cannot evaluate the argument {a} in rule {rule.origin.id}")
+
+        def flush() -> None:
+            progress = True
+            while progress:
+                progress = False
+                for i in list(pending):
+                    item = body[i]
+                    target = None if isinstance(item, Literal) else _assignment_target(item, set(slot))
+                    if target is None and not all(v in slot for v in item_variables(item)):
+                        continue
+                    pending.remove(i)
+                    progress = True
+                    if isinstance(item, Literal):
+                        steps.append(("neg", item.atom.pred, tuple(term(a) for a in item.atom.args)))
+                    elif target is not None:
+                        source = item.right if isinstance(item.left, Var) and item.left.name == target else item.left
+                        expr = _compile_expr(source, slot)
+                        slot[target] = len(slot)
+                        steps.append(("set", slot[target], expr))
+                    else:
+                        steps.append(("cmp", item.op, _compile_expr(item.left, slot), _compile_expr(item.right, slot)))
+
+        def take(i: int, source: str) -> None:
+            atom = body[i].atom
+            key, keyed, binds, checks = [], [], [], []
+            fresh: dict[str, int] = {}
+            for p, a in enumerate(atom.args):
+                if isinstance(a, Var) and a.name not in slot:
+                    if a.name in fresh:
+                        checks.append((p, fresh[a.name]))
+                    else:
+                        fresh[a.name] = len(slot) + len(fresh)
+                        binds.append((p, fresh[a.name]))
+                else:
+                    keyed.append(p)
+                    key.append(term(a))
+            slot.update(fresh)
+            steps.append(("pos", atom.pred, source, tuple(keyed), tuple(key), tuple(binds), tuple(checks)))
+            positives.remove(i)
+
+        flush()
+        if delta_at is not None:
+            take(delta_at, "delta")
+            flush()
+        while positives:
+            best = max(positives, key=lambda i: (
+                sum(1 for a in body[i].atom.args if not isinstance(a, Var) or a.name in slot), -i))
+            # semi-naive without repeats: a recursive literal before the delta one reads the
+            # tuples known before the last round, one after it all of them
+            recursive = body[best].atom.pred in component and delta_at is not None
+            take(best, "old" if recursive and best < delta_at else "all")
+            flush()
+        if pending:  # unreachable for the safe rules the checks accept
+            raise EngineError(f"rule {rule.origin.id}: {body[pending[0]]} has a variable no atom binds")
+        self.pred = rule.head.pred
+        self.head = tuple(term(a) for a in rule.head.args)
+        self.steps = tuple(steps)
+        self.size = len(slot)
+
+
+class _Fixpoint:
+    """Semi-naive evaluation of one recursive component, over a model holding everything the
+    component reads from outside (inputs, lower components): round 0 applies every rule to
+    what is known; each later round applies each recursive rule once per recursive literal,
+    that literal reading only the tuples new in the previous round; it stops when a round
+    adds nothing. Joins use hash indexes on the bound arguments, so neither termination nor
+    the answers depend on the order of the body. The time budget is checked between rounds
+    and every few thousand join steps."""
+
+    CHECK_EVERY = 4096
+
+    def __init__(self, rules: list[CompiledRule], component: frozenset[str]):
+        self.component = component
+        self.initial = [_Plan(r, None, component) for r in rules]
+        self.incremental = [
+            _Plan(r, i, component) for r in rules for i, item in enumerate(r.body)
+            if isinstance(item, Literal) and not item.negated and item.atom.pred in component]
+
+    def run(self, model: Model, deadline: float, describe) -> dict[str, frozenset]:
+        from .matching import compare
+
+        component = self.component
+        total: dict[str, set] = {p: set() for p in component}
+        indexes: dict[tuple, dict] = {}  # (pred, source, positions) -> {values: [rows]}
+        delta: dict[str, set] = {}
+        counter = [0]
+        rounds = 0
+
+        def check() -> None:
+            if time.monotonic() > deadline:
+                raise RecursionBudgetExceeded(
+                    f"the recursive rules for {', '.join(describe(p) for p in sorted(component))} did not "
+                    f"reach a fixpoint within the time budget of the pyDatalog back end ({rounds} rounds, "
+                    f"{sum(len(v) for v in total.values())} tuples so far): they may derive without end "
+                    f"(arithmetic in a recursive rule), or the data is too large for this engine; "
+                    f"try --backend clingo")
+
+        def index(pred: str, source: str, positions: tuple) -> dict:
+            ident = (pred, source, positions)
+            found = indexes.get(ident)
+            if found is None:
+                rows = delta.get(pred, ()) if source == "delta" else total[pred] if pred in total \
+                    else model.get(pred, ())
+                found = {}
+                for row in rows:
+                    found.setdefault(tuple([row[p] for p in positions]), []).append(row)
+                indexes[ident] = found
+            return found
+
+        def apply(plan: _Plan, found: set) -> None:
+            env = [None] * plan.size
+            steps, n, head = plan.steps, len(plan.steps), plan.head
+
+            def go(at: int) -> None:
+                if at == n:
+                    found.add(tuple([env[v] if is_var else v for is_var, v in head]))
+                    return
+                step = steps[at]
+                kind = step[0]
+                if kind == "pos":
+                    _, pred, source, positions, key, binds, checks = step
+                    counter[0] += 1
+                    if counter[0] % self.CHECK_EVERY == 0:
+                        check()
+                    wanted = tuple([env[v] if is_var else v for is_var, v in key])
+                    if source == "old":
+                        skip = delta.get(pred, ())
+                        rows = indexes.get((pred, "all", positions)) or index(pred, "all", positions)
+                        rows = [r for r in rows.get(wanted, ()) if r not in skip]
+                    else:
+                        rows = index(pred, source, positions).get(wanted, ())
+                    last = at + 1 == n
+                    for row in rows:
+                        for p, v in binds:
+                            env[v] = row[p]
+                        if checks and any(row[p] != env[v] for p, v in checks):
+                            continue
+                        if last:  # the hot path: the head straight away
+                            found.add(tuple([env[v] if is_var else v for is_var, v in head]))
+                        else:
+                            go(at + 1)
+                elif kind == "neg":
+                    args = tuple([env[v] if is_var else v for is_var, v in step[2]])
+                    if args not in model.get(step[1], ()):
+                        go(at + 1)
+                elif kind == "set":
+                    value = step[2](env)
+                    if value is not None:
+                        env[step[1]] = value
+                        go(at + 1)
+                else:
+                    left, right = step[2](env), step[3](env)
+                    if left is not None and right is not None and compare(step[1], left, right):
+                        go(at + 1)
+
+            go(0)
+
+        def derive(plans) -> dict[str, set]:
+            found: dict[str, set] = {}
+            for plan in plans:
+                apply(plan, found.setdefault(plan.pred, set()))
+            return {p: new for p, rows in found.items() if (new := rows - total[p])}
+
+        new = derive(self.initial)
+        while new:
+            check()
+            rounds += 1
+            for ident in [i for i in indexes if i[1] == "delta"]:
+                del indexes[ident]
+            for pred, rows in new.items():
+                total[pred] |= rows
+                for (p, source, positions), idx in indexes.items():  # keep the indexes of "all" current
+                    if p == pred:
+                        for row in rows:
+                            idx.setdefault(tuple([row[q] for q in positions]), []).append(row)
+            delta = new
+            new = derive(self.incremental)
+        return {p: frozenset(rows) for p, rows in total.items()}

@@ -492,12 +492,21 @@ def _why_not_item(w: WhyNot, atoms: bool, seen: set) -> Item:
             fails.children.append(_step_item(r.defeated_by, atoms, seen))
         for n in r.nested:
             key = ("why-not", n.question)
+            shown = n.question if atoms or not n.question_sentence else n.question_sentence
+            is_failed_condition = not n.holds and fails.text.startswith(f"fails: {shown}")
             if key in seen:  # the same question, answered above: once is enough
-                shown = n.question if atoms or not n.question_sentence else n.question_sentence
-                fails.children.append(Item(f"why {shown} does not hold", kind="line", note="shown above"))
+                if is_failed_condition:
+                    fails.note = "why: shown above"
+                else:
+                    fails.children.append(Item(f"why {shown} does not hold", kind="line", note="shown above"))
                 continue
             seen.add(key)
-            fails.children.append(_why_not_item(n, atoms, seen))
+            nested = _why_not_item(n, atoms, seen)
+            if is_failed_condition:
+                # the failed condition is this question: its reasons go right under it, once
+                fails.children += nested.children or ([Item(n.note, kind="line")] if n.note else [])
+            else:
+                fails.children.append(nested)
         reason.children.append(fails)
         head.children.append(reason)
     return head
@@ -898,21 +907,20 @@ class Explainer:
                 shown.append(render_value(a.value, k))
         return f"{atom.pred}({', '.join(shown)})" if shown else atom.pred
 
-    def show_sentence(self, atom: Atom, subst: Subst, keep_names: bool = False) -> str:
+    def show_sentence(self, atom: Atom, subst: Subst) -> str:
         """``atom`` under ``subst`` as a sentence: an argument left open reads ``some <argument>``
-        (``keep_names``: a named variable of the question keeps its name, ``B``)."""
+        (``some failure``: merged with the noun that introduces it)."""
         decl = self.vocab.predicate(atom.pred)
         names = [a.name for a in decl.args] if decl is not None and decl.arity == atom.arity \
             else [f"argument {i + 1}" for i in range(atom.arity)]
+        worded = decl is not None and bool(decl.says)  # an atom without a template keeps its variables
         values = []
         for a, name in zip(atom.args, names):
             if isinstance(a, Var):
                 if a.name in subst:
                     values.append(subst[a.name])
-                elif keep_names and not a.name.startswith("_"):
-                    values.append(a)
                 else:
-                    values.append(open_argument(name))
+                    values.append(open_argument(name) if worded else a)
             else:
                 values.append(a.value)
         return _SOME_RE.sub("some ", self.sentence(atom.pred, tuple(values)))
@@ -1012,7 +1020,7 @@ class Explainer:
     # -- why not
     def why_not(self, pattern: Atom, depth: int = 0, seen: frozenset = frozenset()) -> WhyNot:
         question = self.show_atom(pattern, {})
-        question_sentence = self.show_sentence(pattern, {}, keep_names=depth == 0)
+        question_sentence = self.show_sentence(pattern, {})
         answers, answer_sentences = [], []
         for row in self.view.tuples(pattern.pred):
             if len(row) == pattern.arity and unify(pattern.args, row, {}) is not None:
@@ -1084,27 +1092,41 @@ class Explainer:
         return reason
 
 
+_FUNCTION_WORDS = frozenset({"after", "before", "since", "outside", "without", "within", "only", "also", "other"})
+
+
 def _exception_labels(program: Program) -> dict[str, str]:
-    """The short name of every exception (see :meth:`Explainer.exception_label`)."""
+    """The short name of every exception (see :meth:`Explainer.exception_label`): the clause it
+    cites and the words of its id that tell it from the other exceptions to the same rule (``9.2
+    lacks quality``, ``3.1.10 backup``), without the file's prefix (``fm_``, ``liab_``), clause
+    numbers spelt in the id (``6_2``) and the word "exception"; a lone short or function word keeps
+    the shared ones (``8.3 any breach``, not ``8.3 any``), none left gives the area (``9.1 force
+    majeure``)."""
     firsts: dict[str, Counter] = {}
     for rule in program.all_rules():
         firsts.setdefault(rule.file, Counter())[rule.id.split("_", 1)[0]] += 1
-    prefix = {file: counts.most_common(1)[0][0] for file, counts in firsts.items() if counts}
+    prefixes = {counts.most_common(1)[0][0] for counts in firsts.values() if counts}
+
+    def words_of(rule_id: str) -> list[str]:
+        tokens = rule_id.split("_")
+        if len(tokens) > 1 and tokens[0] in prefixes:
+            tokens = tokens[1:]
+        return [t for t in tokens if not t.isdigit() and t not in ("exception", "exceptions")]
+
     labels: dict[str, str] = {}
     for rule in program.all_rules():
         siblings = program.exceptions_of(rule.id)
         if not siblings:
             continue
-        token_sets = [set(e.id.split("_")) for e in siblings]
-        shared = set.intersection(*token_sets) if len(siblings) > 1 else set()
+        shared = set.intersection(*(set(words_of(e.id)) for e in siblings)) if len(siblings) > 1 else set()
         for exc in siblings:
             if exc.id in labels:
                 continue
-            tokens = exc.id.split("_")
-            if tokens and tokens[0] == prefix.get(exc.file) and len(tokens) > 1:
-                tokens = tokens[1:]
-            words = [t for t in tokens if t not in shared]
+            words = [w for w in words_of(exc.id) if w not in shared]
+            if len(words) == 1 and (len(words[0]) < 4 or words[0] in _FUNCTION_WORDS):
+                words = words_of(exc.id)  # "any" alone says nothing: "any breach"
             name = " ".join(words) if words else (exc.area or "").replace("_", " ") or exc.id
+            name = re.sub(r"\bjd cloud\b", "JD Cloud", name)
             labels[exc.id] = f"{exc.cites[0]} {name}" if exc.cites else name
     return labels
 

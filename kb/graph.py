@@ -656,32 +656,33 @@ FOCUS_COLUMN_WIDTH = 380.0  # layout units (about pixels at the scale the intera
 FOCUS_ROW_HEIGHT = 26.0
 
 
-def _relies_on(g: nx.DiGraph, node: str) -> dict[str, list[str]]:
-    """What ``node`` relies on: ``{other: [kinds]}``."""
+def _reliance(g: nx.DiGraph, node: str, dependents: bool) -> dict[str, list[str]]:
+    """What ``node`` relies on (``dependents`` false) or what relies on it (true): ``{other:
+    [kinds]}``. A reliance edge points from the relying node; a "concludes" edge the other way."""
+    relying = g.in_edges(node, data=True) if dependents else g.out_edges(node, data=True)
+    concluding = g.out_edges(node, data=True) if dependents else g.in_edges(node, data=True)
     out: dict[str, list[str]] = {}
-    for _, v, d in g.out_edges(node, data=True):
-        if v != node and not has_kind(d, "concludes"):
+    for u, v, d in relying:
+        other = u if dependents else v
+        if other != node and not has_kind(d, "concludes"):
             kinds = [k for k in KIND_PRIORITY if k in RELIANCE_KINDS and has_kind(d, k)]
             if kinds:
-                out[v] = kinds
-    for u, _, d in g.in_edges(node, data=True):
-        if u != node and has_kind(d, "concludes"):
-            out.setdefault(u, []).append("concludes")
+                out[other] = kinds
+    for u, v, d in concluding:
+        other = v if dependents else u
+        if other != node and has_kind(d, "concludes"):
+            out.setdefault(other, []).append("concludes")
     return out
+
+
+def _relies_on(g: nx.DiGraph, node: str) -> dict[str, list[str]]:
+    """What ``node`` relies on: ``{other: [kinds]}``."""
+    return _reliance(g, node, dependents=False)
 
 
 def _relied_on_by(g: nx.DiGraph, node: str) -> dict[str, list[str]]:
     """What relies on ``node``: ``{other: [kinds]}``."""
-    out: dict[str, list[str]] = {}
-    for u, _, d in g.in_edges(node, data=True):
-        if u != node and not has_kind(d, "concludes"):
-            kinds = [k for k in KIND_PRIORITY if k in RELIANCE_KINDS and has_kind(d, k)]
-            if kinds:
-                out[u] = kinds
-    for _, v, d in g.out_edges(node, data=True):
-        if v != node and has_kind(d, "concludes"):
-            out.setdefault(v, []).append("concludes")
-    return out
+    return _reliance(g, node, dependents=True)
 
 
 class Focus:

@@ -85,6 +85,8 @@ class Conclusions(list):
     def __str__(self) -> str:
         return self.to_text()
 
+    __repr__ = __str__  # a console (and a notebook's text/plain) shows the sentences too
+
     def _repr_html_(self) -> str:
         return conclusions_table(self)
 
@@ -98,9 +100,10 @@ def conclusions_table(conclusions, caption: str = "") -> str:
     head = f"<caption>{e(caption)}</caption>" if caption else ""
     if not conclusions:
         return f"<table class='kb-conclusions'>{head}<tr><td><i>none</i></td></tr></table>"
-    rows = "".join(f"<tr><td>{e(standalone(str(c), c.text))}</td><td><code>{e(c.text)}</code></td></tr>"
+    left = "style='text-align:left'"
+    rows = "".join(f"<tr><td {left}>{e(standalone(str(c), c.text))}</td><td {left}><code>{e(c.text)}</code></td></tr>"
                    for c in conclusions)
-    return (f"<table class='kb-conclusions'>{head}<thead><tr><th>Conclusion</th><th>Atom</th></tr></thead>"
+    return (f"<table class='kb-conclusions'>{head}<thead><tr><th {left}>Conclusion</th><th {left}>Atom</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>")
 
 
@@ -120,14 +123,18 @@ class Interpretations(list):
     def __str__(self) -> str:
         return self.to_text()
 
+    __repr__ = __str__
+
     def _repr_html_(self) -> str:
         e = html.escape
+        td = "<td style='text-align:left'>"
         rows = "".join(
-            f"<tr><td><code>{e(i['name'])}</code></td><td>{e(', '.join(i['clauses']))}</td>"
-            f"<td><b>{e(i.get('title') or '')}</b><br>{e(i['question'])}</td><td>{e(i['default'])}</td>"
-            f"<td>{e(i['alternative'])}</td></tr>" for i in self)
-        return ("<table class='kb-interpretations'><thead><tr><th>Name</th><th>Clauses</th><th>Alternative "
-                "reading, and the question</th><th>Default</th><th>Alternative</th></tr></thead>"
+            f"<tr>{td}<code>{e(i['name'])}</code></td>{td}{e(', '.join(i['clauses']))}</td>"
+            f"{td}<b>{e(i.get('title') or '')}</b><br>{e(i['question'])}</td>{td}{e(i['default'])}</td>"
+            f"{td}{e(i['alternative'])}</td></tr>" for i in self)
+        th = "<th style='text-align:left'>"
+        return (f"<table class='kb-interpretations'><thead><tr>{th}Name</th>{th}Clauses</th>{th}Alternative "
+                f"reading, and the question</th>{th}Default</th>{th}Alternative</th></tr></thead>"
                 f"<tbody>{rows}</tbody></table>")
 
 
@@ -523,7 +530,7 @@ class Evaluation:
         holds_if = minimal_conditions(facts, exists, True, sentences) if value == "open" else []
         fails_if = minimal_conditions(facts, exists, False, sentences) if value == "open" else []
         return Answer(question, value, rows, holds_if, fails_if, facts,
-                      sentence=self.explainer.show_sentence(atom, {}, keep_names=True))
+                      sentence=self.explainer.show_sentence(atom, {}))
 
     def _rows(self, atom: Atom, model) -> list[tuple]:
         return [row for row in model.get(atom.pred, ()) if len(row) == atom.arity
@@ -674,6 +681,8 @@ class OpenConclusions(list):
     def __str__(self) -> str:
         return self.to_text()
 
+    __repr__ = __str__
+
     def _repr_html_(self) -> str:
         from .answers import _row_html
 
@@ -702,6 +711,8 @@ class Diff:
 
     def __str__(self) -> str:
         return self.to_text()
+
+    __repr__ = __str__
 
     def to_html(self) -> str:
         if not self.gained and not self.lost:

@@ -9,9 +9,10 @@ them against the clause tree and the vocabulary, and returns a
   ``blocked__r`` holds where ``e`` fires (``fires__e``); exceptions can
   themselves be overridden, which gives exceptions to exceptions;
 * parameters are substituted by their values;
-* body items are ordered so that recursive atoms come first (pyDatalog only
-  terminates on left-recursive forms), and negations and comparisons come only
-  after the atoms that bind their variables.
+* body items are ordered so that recursive atoms come first (the engine evaluates
+  recursive components itself, round by round, so this order no longer decides
+  termination; it keeps the joins on the new tuples first), and negations and
+  comparisons come only after the atoms that bind their variables.
 
 Every rejection is a :class:`~kb.errors.KbError` with file and line.
 """
@@ -541,7 +542,7 @@ def _param_rules(name: str, default: Param, variants: list[Param]) -> list[Compi
 
 def order_body(body: tuple[BodyItem, ...], recursive: set[str], cheap: frozenset[str] = frozenset()
                ) -> tuple[BodyItem, ...]:
-    """Evaluation order: recursive atoms first (pyDatalog terminates only on left recursion),
+    """Evaluation order: recursive atoms first (the joins start from the new tuples of a round),
     then atoms of ``cheap`` predicates (scenario facts: a missing one fails the rule before any
     derived predicate is computed), then the other positive atoms, each group in the author's
     order; each negation or comparison right after its variables are bound."""

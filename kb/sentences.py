@@ -95,7 +95,7 @@ def _quantified(template: str, decl, args: tuple) -> tuple[str, tuple]:
         if not isinstance(value, Var) or value.name.split(" ", 1)[0] not in QUANTIFIERS:
             continue
         quantifier = value.name.split(" ", 1)[0]
-        pattern = re.compile(r"\b[Tt]he (\w+) \{" + re.escape(spec.name) + r"\}")
+        pattern = re.compile(r"\b[Tt]he ((?:\w+ ){0,2}\w+) \{" + re.escape(spec.name) + r"\}")
         if pattern.search(template):
             template = pattern.sub(lambda m: f"{quantifier} {m.group(1)}", template)
     return template, tuple(args)

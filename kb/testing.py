@@ -72,7 +72,7 @@ def check_expectation(kb: KnowledgeBase, result, exp: Expectation) -> Outcome:
     outcome = _check_expectation(kb, result, exp)
     if outcome.ok:
         return outcome
-    said = result.explainer.show_sentence(exp.atom, {}, keep_names=True)
+    said = result.explainer.show_sentence(exp.atom, {})
     what = "to be open" if exp.open else "to hold" if exp.holds else "not to hold"
     return Outcome(exp, False, outcome.message, f"expected {what}: {said}")
 

@@ -53,6 +53,8 @@ class ValueType:
     doc: str = ""
     values: tuple[tuple[str, str], ...] = ()  # enum values with their documentation
     labels: tuple[tuple[str, str], ...] = ()  # enum values with the words that stand for them in a sentence
+    exhaustive: tuple[str, ...] = ()  # values that must, in every case, be permitted or forbidden
+    #                                   to some party (``exhaustive:`` in the type; ``kb audit``)
 
     @cached_property
     def value_names(self) -> tuple[str, ...]:
@@ -321,6 +323,7 @@ def load_vocabulary(path: Path, display=str) -> Vocabulary:
                 if area in vocab.areas:
                     raise node.fail(f"area '{area}' is declared twice", VocabularyError)
                 vocab.areas[area] = node.text(f"the title of area '{area}'", VocabularyError)
+    exhaustive_nodes = []
     for top in roots:
         for name, node in (top["types"].mapping("types", VocabularyError) if "types" in top else {}).items():
             new = _load_type(name, node)
@@ -331,10 +334,18 @@ def load_vocabulary(path: Path, display=str) -> Vocabulary:
                     dup = sorted(clash)[0]
                     raise node.value["values"].value[dup].fail(
                         f"enumeration '{name}' declares '{dup}' again", VocabularyError)
-                new = ValueType(name, "enum", old.doc or new.doc, old.values + new.values, old.labels + new.labels)
+                new = ValueType(name, "enum", old.doc or new.doc, old.values + new.values, old.labels + new.labels,
+                                old.exhaustive + new.exhaustive)
             vocab.types[name] = new
+            if "exhaustive" in node.value:
+                exhaustive_nodes.append((name, node.value["exhaustive"]))
             for value, vnode in node.value["values"].value.items():
                 vocab.value_files[(name, value)] = f"{vnode.file}:{vnode.line}"
+    for name, enode in exhaustive_nodes:  # every value listed as exhaustive is a value of the type
+        for item in enode.value:
+            if item.value not in vocab.types[name].value_names:
+                raise item.fail(f"'{item.value}' is listed as exhaustive but is not a value of '{name}'",
+                                VocabularyError, suggestion=closest(str(item.value), vocab.types[name].value_names))
     for top in roots:
         if "interpretations" in top and top["interpretations"].value is not None:
             for name, node in top["interpretations"].mapping("interpretations", VocabularyError).items():
@@ -386,7 +397,8 @@ def _load_interpretation(name: str, node: Node) -> Interpretation:
 def _load_type(name: str, node: Node) -> ValueType:
     if name in BUILTIN_KINDS:
         raise node.fail(f"'{name}' is a built-in type and cannot be redeclared", VocabularyError)
-    items = node.check_keys(("kind", "doc", "values"), f"type '{name}'", required=("kind",), error=VocabularyError)
+    items = node.check_keys(("kind", "doc", "values", "exhaustive"), f"type '{name}'", required=("kind",),
+                            error=VocabularyError)
     kind = items["kind"].text("kind", VocabularyError)
     doc = items["doc"].text("doc", VocabularyError) if "doc" in items else ""
     if kind != "enum":
@@ -410,7 +422,14 @@ def _load_type(name: str, node: Node) -> ValueType:
             text = vnode.text(f"the documentation of '{value}'", VocabularyError) if vnode.value is not None else ""
         values.append((value, re.sub(r"\s+", " ", text).strip()))
         labels.append((value, label))
-    return ValueType(name, "enum", doc, tuple(values), tuple(labels))
+    exhaustive = []
+    if "exhaustive" in items:  # values that must be permitted or forbidden (checked once merged)
+        for item in items["exhaustive"].sequence("exhaustive (a list of values)", VocabularyError):
+            value = item.text("a value of the enumeration", VocabularyError)
+            if not IDENT_RE.match(value) or value in exhaustive:
+                raise item.fail(f"'{value}' is not a value name, or is listed twice", VocabularyError)
+            exhaustive.append(value)
+    return ValueType(name, "enum", doc, tuple(values), tuple(labels), tuple(exhaustive))
 
 
 def _load_predicate(name: str, node: Node, role: str, vocab: Vocabulary) -> PredicateDecl:

@@ -122,3 +122,26 @@ def make_kb(tmp_path):
         return kb.load_knowledge_base(write_kb(tmp_path / f"kb{next(counter)}", rules, **kwargs))
 
     return make
+
+
+OPEN_SCENARIO = """scenario: "DDoS outage: liability open on whether the attack could be foreseen, 9.1, 9.2"
+facts:
+  - event(attack, ddos_attack)
+  - suffered(jd_cloud, attack)
+  - affects_performance(attack, impossible)
+  - breach(jd_cloud, outage)
+  - breach_caused_by(outage, attack)
+  - criterion_met(attack, insurmountable)
+  - criterion_met(attack, unavoidable)
+  - criterion_met(attack, significant_impact)
+unknown:
+  - criterion_met(attack, unforeseeable)
+"""
+
+
+@pytest.fixture
+def open_scenario_file(tmp_path) -> Path:
+    """A DDoS outage whose foreseeability is in question: JD Cloud's liability is open."""
+    path = tmp_path / "open.yaml"
+    path.write_text(OPEN_SCENARIO, encoding="utf-8")
+    return path

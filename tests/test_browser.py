@@ -189,6 +189,7 @@ def test_fifty_clicks_in_jupyterlab_and_the_explorer_still_answers_correctly(lab
             facts = lambda: fixed | {fact for on, fact in lines.values() if on}
             _wait_for(page, _answer(agreement, facts()), "on opening")
             for i, (kind, arg) in enumerate(clicks, start=1):
+                _settle(page)  # the last click's updates have all arrived, as between a person's clicks
                 if kind == "tick":
                     lines[arg][0] = not lines[arg][0]
                     box = page.locator(f".{arg} input")

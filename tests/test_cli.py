@@ -108,7 +108,7 @@ FROM_FACTS = ["exempt_from_liability(jd_cloud, outage)", "force_majeure(quake)",
 
 
 FROM_FACTS_SENTENCES = ["JD Cloud is exempt from liability for the failure outage.", "The event quake is force majeure.",
-                        "The force majeure quake excuses JD Cloud."]
+                        "The force majeure event quake excuses JD Cloud."]
 
 
 def test_ask_prints_the_conclusions_as_sentences_by_default():
@@ -150,7 +150,7 @@ def test_ask_finds_a_scenario_by_name_in_the_agreements_scenario_folder():
 def test_ask_query_with_no_answer_prints_no():
     proc = run("ask", EARTHQUAKE, "--query", "liable(jd_cloud, B)")
     assert (proc.returncode, proc.stdout, proc.stderr) == (
-        0, "No: it does not follow that JD Cloud is liable for the failure B.\n", "")
+        0, "No: it does not follow that JD Cloud is liable for some failure.\n", "")
     proc = run("ask", EARTHQUAKE, "--query", "liable(jd_cloud, B)", "--atoms")
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "liable(jd_cloud, B): no\n", "")
 
@@ -158,7 +158,7 @@ def test_ask_query_with_no_answer_prints_no():
 def test_ask_query_prints_each_variable_binding():
     proc = run("ask", EARTHQUAKE, "--query", "exempt_from_liability(P, B)")
     assert (proc.returncode, proc.stdout) == (
-        0, "Yes: P is exempt from liability for the failure B.\n"
+        0, "Yes: some party is exempt from liability for some failure.\n"
            "  - JD Cloud is exempt from liability for the failure outage (P = jd_cloud, B = outage)\n")
     proc = run("--atoms", "ask", EARTHQUAKE, "--query", "exempt_from_liability(P, B)")
     assert (proc.returncode, proc.stdout) == (0, "exempt_from_liability(P, B): P = jd_cloud, B = outage\n")
@@ -199,8 +199,8 @@ def test_ask_explain_cites_9_1_and_9_2_with_their_text():
 def test_ask_query_explain_without_answers_says_why_not_and_names_the_defeating_exception():
     proc = run("ask", EARTHQUAKE, "--query", "liable(jd_cloud, B)", "--explain")
     assert proc.returncode == 0
-    assert proc.stdout.startswith("No: it does not follow that JD Cloud is liable for the failure B.\n\n"
-                                  "JD Cloud is liable for the failure B: does not hold.\n"
+    assert proc.stdout.startswith("No: it does not follow that JD Cloud is liable for some failure.\n\n"
+                                  "JD Cloud is liable for some failure: does not hold.\n"
                                   "  - by the rule: a party that breaches the Service Terms is liable for the breach "
                                   "according to the law [8.1; rule liable_for_breach]\n")
     assert ("    - fails: its conditions hold, but the exception 9.1 force majeure (rule fm_no_liability) defeats it\n"
@@ -230,8 +230,8 @@ def test_ask_json_query_gives_the_answers():
     assert json.loads(proc.stdout) == {
         "scenario": "earthquake outage: provider not liable, 9.1",
         "answers": [{"query": "exempt_from_liability(P, B)", "value": "yes", "in_question": [],
-                     "sentence": "P is exempt from liability for the failure B",
-                     "headline": "Yes: P is exempt from liability for the failure B.",
+                     "sentence": "some party is exempt from liability for some failure",
+                     "headline": "Yes: some party is exempt from liability for some failure.",
                      "answers": [{"answer": "exempt_from_liability(jd_cloud, outage)", "value": "yes",
                                   "atom": "exempt_from_liability(jd_cloud, outage)",
                                   "sentence": "JD Cloud is exempt from liability for the failure outage",
@@ -243,37 +243,23 @@ def test_ask_answers_every_query_given_in_order():
     proc = run("ask", EARTHQUAKE, "--query", "liable(jd_cloud, B)", "--query", "force_majeure(quake)",
                "--query", "exempt_from_liability(P, B)")
     assert (proc.returncode, proc.stderr) == (0, "")
-    assert proc.stdout == ("No: it does not follow that JD Cloud is liable for the failure B.\n"
+    assert proc.stdout == ("No: it does not follow that JD Cloud is liable for some failure.\n"
                            "Yes: the event quake is force majeure.\n"
-                           "Yes: P is exempt from liability for the failure B.\n"
+                           "Yes: some party is exempt from liability for some failure.\n"
                            "  - JD Cloud is exempt from liability for the failure outage (P = jd_cloud, B = outage)\n")
 
 
-OPEN_SCENARIO = """scenario: "DDoS outage: liability open on whether the attack could be foreseen, 9.1, 9.2"
-facts:
-  - event(attack, ddos_attack)
-  - suffered(jd_cloud, attack)
-  - affects_performance(attack, impossible)
-  - breach(jd_cloud, outage)
-  - breach_caused_by(outage, attack)
-  - criterion_met(attack, insurmountable)
-  - criterion_met(attack, unavoidable)
-  - criterion_met(attack, significant_impact)
-unknown:
-  - criterion_met(attack, unforeseeable)
-"""
 
 
-def test_ask_an_open_question_says_what_decides_it(tmp_path):
-    path = tmp_path / "open.yaml"
-    path.write_text(OPEN_SCENARIO, encoding="utf-8")
+def test_ask_an_open_question_says_what_decides_it(open_scenario_file):
+    path = open_scenario_file
     proc = run("ask", str(path), "--query", "liable(jd_cloud, outage)", "--query", "breach(jd_cloud, B)")
     assert (proc.returncode, proc.stderr) == (0, "")
     assert proc.stdout == (
         "Open: whether JD Cloud is liable for the failure outage depends on the facts in question.\n"
         "  holds if it is not established that the event attack is found to be unforeseeable\n"
         "  does not hold if it is established that the event attack is found to be unforeseeable\n"
-        "Yes: JD Cloud failed to perform an obligation of the Service Terms (the failure B).\n"
+        "Yes: JD Cloud failed to perform an obligation of the Service Terms (some failure).\n"
         "  - JD Cloud failed to perform an obligation of the Service Terms (the failure outage) (B = outage)\n")
     proc = run("ask", str(path), "--query", "liable(jd_cloud, outage)", "--query", "breach(jd_cloud, B)", "--atoms")
     assert proc.stdout == (
@@ -288,9 +274,8 @@ def test_ask_an_open_question_says_what_decides_it(tmp_path):
                                                   "established": True}]]
 
 
-def test_ask_lists_the_facts_in_question_and_the_open_conclusions(tmp_path):
-    path = tmp_path / "open.yaml"
-    path.write_text(OPEN_SCENARIO, encoding="utf-8")
+def test_ask_lists_the_facts_in_question_and_the_open_conclusions(open_scenario_file):
+    path = open_scenario_file
     lines = run("ask", str(path)).stdout.splitlines()
     assert lines[1:3] == ["facts in question (1):", "  The event attack is found to be unforeseeable."]
     start = lines.index("open conclusions, which depend on the facts in question (4):")
@@ -350,7 +335,7 @@ def test_test_fails_with_exit_1_on_a_wrong_expectation(tmp_path):
         "       in words, expected to hold: JD Cloud is liable for the failure outage",
         "     line 11: expected exempt_from_liability(jd_cloud, B) not to hold, but it does: "
         "exempt_from_liability(jd_cloud, outage)",
-        "       in words, expected not to hold: JD Cloud is exempt from liability for the failure B",
+        "       in words, expected not to hold: JD Cloud is exempt from liability for some failure",
         "1 passed, 2 failed",
     ]
     atoms = run("test", "--atoms", str(wrong)).stdout.splitlines()

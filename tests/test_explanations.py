@@ -167,14 +167,14 @@ def test_diff_foreseeable_earthquake_flips_liability(agreement, quake):
         "+ JD Cloud is liable for the failure outage.",
         "- JD Cloud is exempt from liability for the failure outage.",
         "- The event quake is force majeure.",
-        "- The force majeure quake excuses JD Cloud."]
+        "- The force majeure event quake excuses JD Cloud."]
     assert change.to_text(atoms=True).splitlines()[0] == "+ liable(jd_cloud, outage)"
     assert kb.diff(quake, quake).to_text() == "(no change)"
     assert change.to_json()["gained"] == ["liable(jd_cloud, outage)"]
     assert change.to_json()["gained_sentences"] == [
         {"atom": "liable(jd_cloud, outage)", "sentence": "JD Cloud is liable for the failure outage"}]
     html = change._repr_html_()
-    assert "<caption>Gained (1)</caption>" in html and "<td>JD Cloud is liable for the failure outage.</td>" in html
+    assert "<caption>Gained (1)</caption>" in html and "<td style='text-align:left'>JD Cloud is liable for the failure outage.</td>" in html
     explanation = foreseen.explain("liable(jd_cloud, outage)")
     # the 12 exceptions to liability (8.1), none of which applies: one line, in the order of the rules
     assert ("  - none of the 12 exceptions applies: 9.1 force majeure, 3.1.10 backup, 3.1.5 improper safekeeping, "

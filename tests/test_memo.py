@@ -17,19 +17,6 @@ EARTHQUAKE = "kb/agreements/jcs_kubernetes/scenarios/force_majeure_earthquake_ou
 EXEMPT = "exempt_from_liability(jd_cloud, outage)"
 SECTIONS = ["Question", "Short answer", "Facts", "Rules applied", "Interpretations", "Open points"]
 
-OPEN_SCENARIO = """scenario: "DDoS outage: liability open on whether the attack could be foreseen, 9.1, 9.2"
-facts:
-  - event(attack, ddos_attack)
-  - suffered(jd_cloud, attack)
-  - affects_performance(attack, impossible)
-  - breach(jd_cloud, outage)
-  - breach_caused_by(outage, attack)
-  - criterion_met(attack, insurmountable)
-  - criterion_met(attack, unavoidable)
-  - criterion_met(attack, significant_impact)
-unknown:
-  - criterion_met(attack, unforeseeable)
-"""
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -130,9 +117,8 @@ def test_open_points_are_the_changes_that_would_flip_the_answer(quake_memo):
     assert text.splitlines()[7].startswith("Tried ")
 
 
-def test_an_open_answer_names_the_facts_that_decide_it(agreement, tmp_path):
-    path = tmp_path / "open.yaml"
-    path.write_text(OPEN_SCENARIO, encoding="utf-8")
+def test_an_open_answer_names_the_facts_that_decide_it(agreement, open_scenario_file):
+    path = open_scenario_file
     memo = agreement.evaluate(agreement.load_scenario(path)).memo("liable(jd_cloud, outage)")
     found = sections(memo.to_markdown())
     assert found["Short answer"].splitlines()[:4] == [
@@ -154,11 +140,11 @@ def test_several_questions_each_get_their_part(agreement):
     memo = agreement.evaluate(agreement.load_scenario(EARTHQUAKE)).memo(["liable(jd_cloud, B)", EXEMPT])
     found = sections(memo.to_markdown())
     assert found["Question"] == (
-        "1. Does it follow from the facts below that JD Cloud is liable for the failure B? (`liable(jd_cloud, B)`)\n\n"
+        "1. Does it follow from the facts below that JD Cloud is liable for some failure? (`liable(jd_cloud, B)`)\n\n"
         "2. Does it follow from the facts below that JD Cloud is exempt from liability for the failure outage? "
         "(`exempt_from_liability(jd_cloud, outage)`)")
     assert found["Short answer"].startswith(
-        "### Question 1\n\n**No: it does not follow that JD Cloud is liable for the failure B.**\n\n"
+        "### Question 1\n\n**No: it does not follow that JD Cloud is liable for some failure.**\n\n"
         "The rules considered cite clauses 8.1, 9.1, 9.2.\n\n### Question 2\n\n**Yes: ")
     assert found["Open points"].startswith(
         "### Question 1\n\nThe question names no particular case (it has variables)")

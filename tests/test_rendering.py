@@ -37,12 +37,14 @@ def test_conclusion_lists_print_as_sentences_and_stay_lists(quake):
     assert specific[1:] == quake.specific[1:] and specific + [] == list(specific)
     assert str(specific) == ("JD Cloud is exempt from liability for the failure outage.\n"
                              "The event quake is force majeure.\n"
-                             "The force majeure quake excuses JD Cloud.")
+                             "The force majeure event quake excuses JD Cloud.")
     assert specific.to_text(atoms=True) == ("exempt_from_liability(jd_cloud, outage)\nforce_majeure(quake)\n"
                                             "force_majeure_excuses(jd_cloud, quake)")
     page = specific._repr_html_()
-    assert page.startswith("<table class='kb-conclusions'><thead><tr><th>Conclusion</th><th>Atom</th></tr></thead>")
-    assert ("<tr><td>The event quake is force majeure.</td><td><code>force_majeure(quake)</code></td></tr>") in page
+    assert page.startswith("<table class='kb-conclusions'><thead><tr><th style='text-align:left'>Conclusion</th>"
+                           "<th style='text-align:left'>Atom</th></tr></thead>")
+    assert ("<tr><td style='text-align:left'>The event quake is force majeure.</td>"
+            "<td style='text-align:left'><code>force_majeure(quake)</code></td></tr>") in page
     assert quake.conclusions[:1] == quake.standing[:1]  # slicing still works on every list
 
 
@@ -80,11 +82,11 @@ def test_open_conclusions_show_what_decides_them(agreement):
 
 def test_an_answer_prints_a_sentence_and_shows_html(quake):
     answer = quake.answer("exempt_from_liability(P, B)")
-    assert str(answer) == ("Yes: P is exempt from liability for the failure B.\n"
+    assert str(answer) == ("Yes: some party is exempt from liability for some failure.\n"
                            "  - JD Cloud is exempt from liability for the failure outage (P = jd_cloud, B = outage)")
     assert answer._repr_html_() == (
-        "<div class='kb-answer'><p><b title='exempt_from_liability(P, B)'>Yes: P is exempt from liability for the "
-        "failure B.</b></p><ul><li><span class='kb-sentence' title='exempt_from_liability(jd_cloud, outage)'>JD Cloud "
+        "<div class='kb-answer'><p><b title='exempt_from_liability(P, B)'>Yes: some party is exempt from liability for "
+        "some failure.</b></p><ul><li><span class='kb-sentence' title='exempt_from_liability(jd_cloud, outage)'>JD Cloud "
         "is exempt from liability for the failure outage.</span> <span class='kb-bindings'>(P = jd_cloud, "
         "B = outage)</span></li></ul></div>")
     assert quake.answer("liable(jd_cloud, outage)").headline() == \
@@ -98,8 +100,10 @@ def test_interpretations_are_a_list_of_dicts_shown_as_a_table(agreement):
     strict = next(r for r in readings if r["name"] == "strict_force_majeure_list")
     assert strict["title"] == "A listed event must still show every quality of 9.2"
     page = readings._repr_html_()
-    assert page.startswith("<table class='kb-interpretations'><thead><tr><th>Name</th><th>Clauses</th>")
-    assert "<td><code>strict_force_majeure_list</code></td><td>9.2</td><td><b>A listed event must still show " \
+    assert page.startswith("<table class='kb-interpretations'><thead><tr><th style='text-align:left'>Name</th>"
+                           "<th style='text-align:left'>Clauses</th>")
+    td = "<td style='text-align:left'>"
+    assert f"{td}<code>strict_force_majeure_list</code></td>{td}9.2</td>{td}<b>A listed event must still show " \
            "every quality of 9.2</b><br>" in page
     assert str(readings).splitlines()[0].startswith("advance_announcement_needs_reasonable_time (3.1.1): ")
 
@@ -136,8 +140,12 @@ def test_why_not_json_carries_both_forms(quake):
 def test_a_shared_why_not_is_shown_once(agreement):
     result = agreement.evaluate(agreement.scenario(ATTACK + ["criterion_not_met(attack, unforeseeable)"]))
     text = result.why_not("exempt_from_liability(jd_cloud, outage)").to_text()
-    assert text.count("The event attack is force majeure: does not hold.") == 1
-    assert "why the event attack is force majeure does not hold  (shown above)" in text
+    lines = text.splitlines()
+    # the failed condition is answered right under it the first time; later it points back
+    first = lines.index("        - fails: the event attack is force majeure: does not hold")
+    assert lines[first + 1] == "          - by the rule: an event of a kind 9.2 lists is force majeure [9.2; rule fm_listed_event]"
+    assert lines.count("        - fails: the event attack is force majeure: does not hold  (why: shown above)") == 1
+    assert text.count("is force majeure: does not hold") == 4
 
 
 def test_a_violated_constraint_reads_as_sentences(tmp_path):

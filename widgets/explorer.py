@@ -723,7 +723,7 @@ def _alternative(kb, group: whatif.FlipGroup, k: int) -> str:
 
 def _capitalised_html(text: str) -> str:
     """An HTML sentence with its first letter (outside the tags) in capitals, unless the sentence
-    starts with a name (``quake is force majeure``: a name is written as the scenario writes it)."""
+    starts with a name (a name is written as the scenario writes it: ``quake``, never ``Quake``)."""
     if text.startswith(('<span class="kb-value kb-id">', '<span class="kb-value kb-variable">', '<code')):
         return text
     i = 0
