@@ -137,8 +137,9 @@ def _load_one(name: str, node: Node, vocabulary, clauses) -> Constraint:
         value = parts["value"].text("value (a variable of the pattern)", ConstraintError).strip()
         if value not in first.variables():
             raise parts["value"].fail(f"'{value}' is not a variable of {_shown(first)}", ConstraintError)
-        second = Atom(first.pred, tuple(Var(value + "__other") if isinstance(a, Var) and a.name == value else a
-                                        for a in first.args))
+        # the value, and every anonymous argument (``_``: any value, not the same one), vary
+        second = Atom(first.pred, tuple(Var(a.name + "__other") if isinstance(a, Var) and
+                                        (a.name == value or a.name.startswith("_")) else a for a in first.args))
         return Constraint(name, says, tuple(ids), first, second, False, node.file, node.line, value,
                           first.pred in vocabulary.inputs)
     if kinds[0] == "never_both":

@@ -143,3 +143,29 @@ def test_two_termination_channels_for_one_termination_are_refused(agreement):
         agreement.scenario(["terminated_by_consensus(t1, 2026-03-01)", "jd_cloud_terminated(t1, 2026-03-02)"])
     assert "cannot both be stated: A termination is agreed by the parties (7.3.1) or imposed by JD Cloud" in \
         str(info.value)
+
+
+@pytest.mark.parametrize("first, second, says", [
+    ("user_closed_service(c1, 2026-03-01)", "user_closed_service(c1, 2026-03-08)", "The user closes a service once (7.1)."),
+    ("vm_migration(m1, 2026-03-01)", "vm_migration(m1, 2026-03-08)", "A computer-room migration takes place on one day"),
+    ("rights_transferred(t1, jd_cloud_affiliate)", "rights_transferred(t1, non_affiliate)",
+     "A transfer goes to one kind of transferee"),
+    ("payg_published_billing_amount(c1, 0.00)", "payg_published_billing_amount(c1, 200.00)",
+     "The published pay-as-you-go billing gives one charge"),
+    ("terminated_by_consensus(t1, 2026-03-01)", "terminated_by_consensus(t1, 2026-03-02)",
+     "A termination agreed by the parties takes effect on one day"),
+    # '_' in a unique pattern: any value, each side its own (another recipient does not make it another disclosure)
+    ("information_disclosure(d1, jd_cloud, i1, administrative_authority)",
+     "information_disclosure(d1, user, i1, other_state_agency)", "A named disclosure is made by one party"),
+])
+def test_one_input_stated_with_two_values_is_refused(agreement, first, second, says):
+    """The audit's witnesses of contradictions that came from one input stated twice (issue 13)."""
+    with pytest.raises(kb.KbError) as info:
+        agreement.scenario([first, second])
+    assert "cannot both be stated: " + says in str(info.value)
+    agreement.scenario([first])  # one value alone is a scenario
+
+
+def test_one_discloser_still_allows_one_disclosure_of_two_items(agreement):
+    agreement.scenario(["information_disclosure(d1, jd_cloud, i1, administrative_authority)",
+                        "information_disclosure(d1, jd_cloud, i2, other_state_agency)"])
