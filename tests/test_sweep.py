@@ -19,38 +19,11 @@ import itertools
 import pytest
 
 import kb
+from kb.sweep import BASE as SWEEP_BASE, TOGGLES_12
 
-BASE = [
-    # a disclosure of the user's data by JD Cloud to a third party
-    "information_kind_of(data1, user_data)",
-    "information_provided_by(data1, user)",
-    "information_disclosure(d1, jd_cloud, data1, third_party)",
-    "disclosure_made(d1)",
-    # an early termination by JD Cloud, with the facts a refund is computed from (a cluster created
-    # on 5 January and prepaid 1200.00 for a year: 2 months and 5 days of service at the termination)
-    "jd_cloud_terminated(t1, 2026-03-10)",
-    "service_created_on(c1, 2026-01-05)",
-    "order_page_price(c1, 1200.00)",
-    "prepaid_service_expires_on(c1, 2027-01-05)",
-    "fee_payment(p1, c1, 2026-01-05, 1200.00)",
-    "terms_ended_on(2026-03-10)",
-]
-
-TOGGLES = {
-    "earthquake": ["event(quake, earthquake)"],
-    "jd_cloud_suffers_it": ["suffered(jd_cloud, quake)"],
-    "performance_impossible": ["affects_performance(quake, impossible)"],
-    "outage": ["breach(jd_cloud, outage)"],
-    "outage_caused_by_quake": ["breach_caused_by(outage, quake)"],
-    "quake_foreseeable": ["criterion_not_met(quake, unforeseeable)"],
-    "user_consents": ["user_consented_to_disclosure(d1)"],
-    "court_requires_disclosure": ["state_demand_for_disclosure(d1, judicial_authority, mandatory_requirement)"],
-    "strict_confidentiality_reading": ["interpretation(confidentiality_limits_user_data_disclosure)"],
-    "termination_notified": ["termination_announced_or_notified(t1)"],
-    "user_does_not_pay": ["breach(user, unpaid)", "user_breach_kind(unpaid, payment_failure)"],
-    "ddos_harms_jd_cloud": ["event(attack1, ddos_attack)", "suffered(user, attack1)",
-                            "security_event_effect(attack1, harm_to_jd_cloud)"],
-}
+# the base and the 12 toggles are those of kb.sweep (the clingo sweep extends them to 16)
+BASE = list(SWEEP_BASE)
+TOGGLES = {name: list(facts) for name, facts in TOGGLES_12.items()}
 
 COMBINATIONS = list(itertools.product((False, True), repeat=len(TOGGLES)))
 
