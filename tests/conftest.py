@@ -92,8 +92,9 @@ REACH_FLAG_PAID_RULES = {"graph": """
 
 
 def write_kb(root: Path, rules: dict[str, str], vocabulary: str = SMALL_VOCABULARY,
-             text: str = SMALL_TEXT, coverage: str | None = None) -> Path:
-    """Write a small knowledge base folder (rule files given as {stem: text}) and return it."""
+             text: str = SMALL_TEXT, coverage: str | None = None, constraints: str | None = None) -> Path:
+    """Write a small knowledge base folder (rule files given as {stem: text}; ``coverage`` and
+    ``constraints`` the text of those optional files) and return it."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "terms.md").write_text(text, encoding="utf-8")
     (root / "vocabulary.yaml").write_text(textwrap.dedent(vocabulary), encoding="utf-8")
@@ -104,6 +105,9 @@ def write_kb(root: Path, rules: dict[str, str], vocabulary: str = SMALL_VOCABULA
     if coverage is not None:
         (root / "coverage.yaml").write_text(coverage, encoding="utf-8")
         manifest += "coverage: coverage.yaml\n"
+    if constraints is not None:
+        (root / "constraints.yaml").write_text(textwrap.dedent(constraints), encoding="utf-8")
+        manifest += "constraints: constraints.yaml\n"
     (root / "agreement.yaml").write_text(manifest, encoding="utf-8")
     return root
 

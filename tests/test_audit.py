@@ -114,10 +114,7 @@ CONSTRAINTS = """constraints:
 def planted(tmp_path):
     import kb
 
-    root = write_kb(tmp_path / "planted", RULES, vocabulary=VOCABULARY)
-    (root / "constraints.yaml").write_text(CONSTRAINTS, encoding="utf-8")
-    with open(root / "agreement.yaml", "a", encoding="utf-8") as f:
-        f.write("constraints: constraints.yaml\n")
+    root = write_kb(tmp_path / "planted", RULES, vocabulary=VOCABULARY, constraints=CONSTRAINTS)
     return kb.load_knowledge_base(root), root
 
 

@@ -47,11 +47,7 @@ ISOLATED_TOO = REACH_FLAG_PAID_RULES["graph"] + """
 
 
 def build(root: Path, rules: str, constraints: str = CONSTRAINTS) -> kb.KnowledgeBase:
-    folder = write_kb(root, {"graph": textwrap.dedent(rules)})
-    (folder / "constraints.yaml").write_text(textwrap.dedent(constraints), encoding="utf-8")
-    manifest = folder / "agreement.yaml"
-    manifest.write_text(manifest.read_text(encoding="utf-8") + "constraints: constraints.yaml\n", encoding="utf-8")
-    return kb.load_knowledge_base(folder)
+    return kb.load_knowledge_base(write_kb(root, {"graph": textwrap.dedent(rules)}, constraints=constraints))
 
 
 def test_two_conclusions_that_cannot_both_hold_are_named_with_their_derivations(tmp_path):

@@ -162,11 +162,8 @@ def test_a_violated_constraint_reads_as_sentences(tmp_path):
     vocabulary = SMALL_VOCABULARY.replace(
         "    doc: Isolated.\n", "    doc: Isolated.\n    says: \"the node {n} is isolated\"\n").replace(
         "    doc: Flagged.\n", "    doc: Flagged.\n    says: \"the node {n} is flagged\"\n")
-    folder = tmp_path / "small"
-    write_kb(folder, {"graph": textwrap.dedent(ISOLATED_TOO)}, vocabulary=vocabulary)
-    (folder / "constraints.yaml").write_text(textwrap.dedent(CONSTRAINTS), encoding="utf-8")
-    manifest = folder / "agreement.yaml"
-    manifest.write_text(manifest.read_text(encoding="utf-8") + "constraints: constraints.yaml\n", encoding="utf-8")
+    folder = write_kb(tmp_path / "small", {"graph": textwrap.dedent(ISOLATED_TOO)}, vocabulary=vocabulary,
+                      constraints=CONSTRAINTS)
     small = kb.load_knowledge_base(folder)
     result = small.evaluate(["node(a)", "link(a, b)"])
     found = violations(result)

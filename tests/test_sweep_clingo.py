@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import os
 import random
-import textwrap
 
 import pytest
 
@@ -105,49 +104,6 @@ def test_clingo_and_pydatalog_agree_on_every_combination_of_the_reference_sweep(
 
 # --- a planted contradiction in a small knowledge base ---------------------------------------
 
-TEXT = """**1. Definitions**
-1.1. A node is reachable from another when a path of links leads to it.
-1.2. A node is isolated when nothing is reachable from it.
-"""
-
-VOCABULARY = """
-areas:
-  graph: Graph
-types:
-  colour:
-    kind: enum
-    doc: A colour.
-    values:
-      red: red
-      blue: blue
-inputs:
-  node:
-    args: {n: id}
-    doc: A node.
-    area: graph
-  link:
-    args: {from: id, to: id}
-    doc: A link.
-    area: graph
-  paint:
-    args: {n: id, c: colour}
-    doc: The node is painted.
-    area: graph
-conclusions:
-  reach:
-    args: {from: id, to: id}
-    doc: Reachable.
-    area: graph
-  isolated:
-    args: {n: id}
-    doc: Isolated.
-    area: graph
-  flagged:
-    args: {n: id}
-    doc: Flagged.
-    area: graph
-"""
-
 RULES = """
 @rule reach_link
 @cites 1.1
@@ -199,11 +155,8 @@ SMALL_SWEEP = Sweep(("node(a)",), {
 
 def small_kb(tmp_path, planted: bool) -> kb.KnowledgeBase:
     rules = {"graph": RULES + (PLANTED if planted else "")}
-    root = write_kb(tmp_path / ("planted" if planted else "clean"), rules, vocabulary=VOCABULARY, text=TEXT)
-    (root / "constraints.yaml").write_text(textwrap.dedent(CONSTRAINTS), encoding="utf-8")
-    with open(root / "agreement.yaml", "a", encoding="utf-8") as manifest:
-        manifest.write("constraints: constraints.yaml\n")
-    return kb.load_knowledge_base(root)
+    return kb.load_knowledge_base(write_kb(tmp_path / ("planted" if planted else "clean"), rules,
+                                           constraints=CONSTRAINTS))
 
 
 def expected_violations(on: set[str]) -> set[tuple]:
