@@ -19,10 +19,17 @@ Figures (milliseconds, on this machine):
                shared 4,096 (must be 0) (benchmarks/scale.py, kb/sweep.py)
   closure      the transitive closure of a 2,000-node chain through the kit, by each back end, in a
                child process killed at a time limit (reported as "> T s") (benchmarks/scale.py)
+  batch        100,000 synthetic incident tickets through kb batch: the local process pool and a
+               2-worker Dask LocalCluster (seconds each, results identical, peak memory)
+               (benchmarks/portfolio.py; KB_BATCH_RECORDS sets the number)
+  engine cache the process's resident memory (RSS) before and after 2,000 evaluations of varied
+               scenarios on a freshly loaded knowledge base, with the answer cache's size against
+               its bound (Engine.CACHE_CELLS) and the evaluation times meanwhile
 
 Groups (--only NAME, repeatable): load, evaluation, toggle, explanation (with why_not), open,
-explorer (with flip search), backends, sweep, closure. The quick run samples the pyDatalog sweep
-(16 of the 4,096) and uses a 300-node chain.
+explorer (with flip search), backends, sweep, closure, batch, cache. The quick run samples the
+pyDatalog sweep (16 of the 4,096), uses a 300-node chain, 2,000 tickets and 200 evaluations for the
+engine cache.
 """
 from __future__ import annotations
 
@@ -56,7 +63,8 @@ def varied_scenarios(agreement: kb.KnowledgeBase, count: int, seed: int = 7) -> 
             for i in range(count)]
 
 
-GROUPS = ("load", "evaluation", "toggle", "explanation", "open", "explorer", "backends", "sweep", "closure")
+GROUPS = ("load", "evaluation", "toggle", "explanation", "open", "explorer", "backends", "sweep", "closure", "batch",
+          "cache")
 
 
 def main(quick: bool = False, only: list[str] | None = None) -> None:
@@ -137,6 +145,57 @@ def main(quick: bool = False, only: list[str] | None = None) -> None:
         sweep_figures(agreement, quick=quick)
     if "closure" in selected:
         closure_figures(quick=quick, nodes=n(2000, 300))
+    if "batch" in selected:
+        from portfolio import batch_figures  # benchmarks/portfolio.py: kb batch, local pool and Dask
+
+        batch_figures(quick=quick)
+    if "cache" in selected:
+        cache_figures(root, n(2000, 200))
+
+
+def rss_mb() -> float:
+    """This process's resident memory in MB (Linux /proc; elsewhere the peak from getrusage)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def cache_figures(root: Path, count: int) -> None:
+    """RSS before and after ``count`` evaluations of varied scenarios (drawn one at a time, so only
+    the engine's answer cache can hold on to memory) on a fresh knowledge base."""
+    import gc
+
+    agreement = kb.load_knowledge_base(root)
+    engine = agreement.engine
+    rng = random.Random(7)
+
+    def draw() -> kb.Scenario:
+        return agreement.scenario(consistent_random_facts(agreement, rng, rng.randint(5, 30)))
+
+    for _ in range(10):  # warm-up: the first evaluations import and build what every later one uses
+        agreement.evaluate(draw())
+    gc.collect()
+    before = rss_mb()
+    times = []
+    for _ in range(count):
+        scenario = draw()
+        t = time.perf_counter()
+        agreement.evaluate(scenario)
+        times.append((time.perf_counter() - t) * 1000)
+    gc.collect()
+    entries, cells = engine.cache_size()
+    print(f"engine cache: RSS {before:.0f} MB -> {rss_mb():.0f} MB after {count} evaluations "
+          f"({entries:,} answer sets cached, {cells:,} cells of at most {engine.CACHE_CELLS:,})")
+    figure("  evaluation meanwhile", times)
+    engine.close()
 
 
 QUESTIONS = ["liable(jd_cloud, B)", "violated(user, C)", "remedy_available(jd_cloud, R, C)", "obliged(jd_cloud, C)"]

@@ -36,7 +36,24 @@ def clause_graph(knowledge_base: KnowledgeBase | None = None):
     return build(knowledge_base if knowledge_base is not None else load_agreement())
 
 
+def __getattr__(name: str):
+    """``kb.batch`` (a portfolio of records evaluated against the terms, :mod:`kb.batch`) is
+    imported on first use, so ``import kb`` does not load pandas, pyarrow or Dask."""
+    if name == "batch":
+        import importlib
+
+        return importlib.import_module(".batch", __name__)
+    raise AttributeError(f"module 'kb' has no attribute '{name}'")
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext kb``: registers the ``%%kb_rules`` cell magic (:mod:`kb.magic`)."""
+    from .magic import load_ipython_extension as load
+
+    load(ipython)
+
+
 __all__ = [
     "Answer", "Clause", "ClauseTree", "Conclusion", "Diff", "Evaluation", "Explanation", "KbError", "KnowledgeBase",
-    "Scenario", "WhyNot", "clause_graph", "diff", "load_agreement", "load_knowledge_base", "parse_agreement",
+    "Scenario", "WhyNot", "batch", "clause_graph", "diff", "load_agreement", "load_knowledge_base", "parse_agreement",
 ]

@@ -22,17 +22,25 @@ added, compiled the same way (:class:`kb.asp._RuleCompiler`):
   conclude something nothing else concludes (an exception for which this never holds *never
   changes an answer*);
 * ``kb_audit_violated(c)``: constraint ``c`` is violated (a *contradiction*);
-* ``kb_audit_gap(k, v)``: a gap (conduct declared exhaustively regulated, see
-  :mod:`kb.vocabulary`'s ``exhaustive``, that no party is permitted or forbidden; a termination
-  with no refund outcome; a dispute with no court).
+* ``kb_audit_gap(k, v)``: a gap: conduct declared exhaustively regulated (see
+  :mod:`kb.vocabulary`'s ``exhaustive``) that no party is permitted or forbidden, or a situation
+  the constraints file's ``outcomes:`` declares the agreement must settle (a termination and its
+  refund outcome, a dispute and its court: :class:`kb.constraints.Outcome`) arising unsettled.
 
 One solve with brave enumeration (``--enum-mode=brave``) gives every audit atom that holds in
 *some* scope scenario. Each finding then gets a witness: a solve under the assumption that its
 atom holds, shrunk fact by fact (assumptions fixing every input, so each step is a propagation)
 to a set of facts none of which can be dropped, and checked with the default engine.
 
-Interpretation sensitivity uses a second copy of the derived predicates (prefixed ``kb_b_``) that
-sees the same facts with exactly one interpretation switched (``kb_audit_flip(I)``);
+A rule that fires in no scenario of the scope is searched again with one name more per id, on
+its own *slice* of the program (the rules it depends on, :func:`cone`: a few dozen rules, so the
+wider scope grounds at once); only a rule dead there too is reported. The names the rules
+themselves write in an ``id`` argument (the matter ``dispute_court``, a court) join ``x1`` ...
+``xN`` in the domain of the inputs' arguments of the same name.
+
+Interpretation sensitivity (``--interpretations``) searches one slice per interpretation: the
+predicates it can change (:meth:`Auditor.changed_by`) and what they depend on, with a second copy
+of the changeable rules (predicates prefixed ``kb_b_``) that sees the interpretation switched;
 ``kb_audit_diff(I, p)`` holds where conclusion ``p`` differs between the copies.
 """
 from __future__ import annotations
@@ -46,8 +54,9 @@ from pathlib import Path
 
 from .asp import AspCompiler, AspContext, _RuleCompiler, asp_name, asp_string, asp_value, decode_string
 from .errors import KbError
+from .files import write_replace
 from .program import BLOCKED, FIRES, CompiledRule
-from .terms import Atom, Comparison, Const, Literal, Var, render_value
+from .terms import Atom, Comparison, Const, Literal, Var, body_literals, render_value
 from .vocabulary import INTERPRETATION
 
 BASE_DAY = _dt.date(2026, 3, 1).toordinal()
@@ -55,18 +64,8 @@ AMOUNTS = (0, 10000, 20000)
 INTEGERS = (0, 1, 2)
 B = "kb_b_"  # the prefix of the second copy's derived predicates (interpretation sensitivity)
 
-# gaps the audit looks for where the vocabulary has these predicates: (kind, the thing,
-# the conclusion that must exist for it, what the text says)
-OUTCOME_GAPS = (
-    ("termination_without_refund_outcome", ("jd_cloud_terminated", 2, 0),
-     ("refund_outcome", 2, 0), "a termination by JD Cloud has no refund outcome"),
-    ("termination_without_refund_outcome", ("terminated_by_consensus", 2, 0),
-     ("refund_outcome", 2, 0), "a termination by consensus has no refund outcome"),
-    ("termination_without_refund_outcome", ("user_stopped_after_rejecting_changes", 2, 0),
-     ("refund_outcome", 2, 0), "a termination by the user has no refund outcome"),
-    ("dispute_without_court", ("contract_dispute", 1, 0), ("may_sue", 3, 1),
-     "a dispute has no court in which a party may sue"),
-)
+SHOWN = (("kb_audit_fired", 1), ("kb_audit_changes", 1), ("kb_audit_violated", 1), ("kb_audit_gap", 2),
+         ("kb_audit_diff", 2))
 
 
 class AuditError(KbError):
@@ -181,7 +180,7 @@ class AuditReport:
                 continue
             stem = f"audit_{f.kind}_{i:03d}_{_slug(f.name)}"
             path = folder / f"{stem}.yaml"
-            path.write_text(witness_yaml(f), encoding="utf-8")
+            write_replace(path, witness_yaml(f))  # atomic: a reader never sees half a file
             f.witness_file = str(path)
             written.append(path)
         return written
@@ -244,6 +243,29 @@ class _CopyCompiler(_AuditRuleCompiler):
         return super().atom(a)
 
 
+def _choice(fact: str) -> str:
+    """A candidate fact: chosen or not; decided first, false first (``--heuristic=Domain``), so
+    the first model under an assumption is subset-minimal in the candidate facts."""
+    return f"{{{fact}}}.#heuristic {fact}.[1,false]"
+
+
+def cone(program, rules: set[int]) -> set[int]:
+    """The compiled rules ``rules`` and every compiled rule they depend on (the backward slice
+    of the program that decides whether they fire)."""
+    by_head: dict[str, list[int]] = {}
+    for i, rule in enumerate(program.compiled):
+        by_head.setdefault(rule.head.pred, []).append(i)
+    out, todo = set(), list(rules)
+    while todo:
+        i = todo.pop()
+        if i in out:
+            continue
+        out.add(i)
+        for lit, _ in body_literals(program.compiled[i].body):
+            todo += [j for j in by_head.get(lit.atom.pred, ()) if j not in out]
+    return out
+
+
 def _compile_rule(shim, rule: CompiledRule, derived=None) -> str:
     rc = _AuditRuleCompiler(shim, rule) if derived is None else _CopyCompiler(shim, rule, derived)
     return rc.compile()
@@ -272,6 +294,26 @@ class Auditor:
         self.shim = _Shim(self.program)
         self.origin = {}  # compiled index -> source rule id
         self.pair = (BASE_DAY, BASE_DAY + 1)  # the two dates of the current search
+        self.named = self._named_constants()
+
+    def _named_constants(self) -> dict[str, set[str]]:
+        """Argument name -> the names the rules test for or state in a table, in an ``id``
+        argument of that name (the matter ``dispute_court``, a court): an input's ``id`` argument
+        takes them besides ``x1`` ... ``xN``, so a rule that tests for one of them can fire."""
+        vocab = self.vocab
+        out: dict[str, set[str]] = {}
+        for rule in self.program.compiled:
+            # a name a rule only concludes (the termination all_services_closed) is the rules'
+            # own, not one an input states; a table's names (its facts) and tested names count
+            heads = [] if rule.body else [rule.head]
+            for atom in heads + [lit.atom for lit, _ in body_literals(rule.body)]:
+                decl = vocab.predicate(atom.pred)
+                if decl is None or decl.arity != atom.arity:
+                    continue
+                for arg, spec in zip(atom.args, decl.args):
+                    if isinstance(arg, Const) and isinstance(arg.value, str) and spec.type.kind == "id":
+                        out.setdefault(spec.name, set()).add(arg.value)
+        return out
 
     # the domain
     def dates(self) -> list[int]:
@@ -294,7 +336,7 @@ class Auditor:
         if kind == "enum":
             return list(spec.type.value_names)
         if kind == "id":
-            return [f"x{i}" for i in range(1, self.names + 1)]
+            return [f"x{i}" for i in range(1, self.names + 1)] + sorted(self.named.get(spec.name, ()))
         if kind == "date":
             return sorted(set(self.pair))
         if kind == "amount":
@@ -314,16 +356,33 @@ class Auditor:
         return out
 
     # the program
-    def build(self, sensitivity: bool) -> tuple[str, list]:
+    def build(self, keep: set[int] | None = None, flip: tuple[str, set[str]] | None = None) -> tuple[str, list]:
+        """The audit program: every compiled rule, or only those in ``keep`` (a slice: no
+        constraints, gaps or exception checks; candidate facts only for the inputs it reads).
+        ``flip`` = (an interpretation, the predicates it can change): the slice gets a second
+        copy of those predicates' rules seeing that interpretation switched, and
+        ``kb_audit_diff`` where a conclusion differs between the copies."""
         shim = self.shim
         lines: list[str] = []
         prog = self.program
         for i, rule in enumerate(prog.compiled):
+            if keep is not None and i not in keep:
+                continue
             lines.append(_compile_rule(shim, rule))
             self.origin[i] = rule.origin.id
             if rule.role in ("rule", "fires") and rule.body:
                 lines.append(_compile_rule(shim, CompiledRule(Atom("kb_audit_fired", (Const(i),)), rule.body,
                                                               rule.origin, rule.role)))
+        if keep is not None:
+            read = {lit.atom.pred for i in keep for lit, _ in body_literals(prog.compiled[i].body)}
+            cands = [c for c in self.candidates() if c[0] in read]
+            lines += [_choice(self._fact(pred, args)) for pred, args in cands]
+            if flip is not None:
+                lines += self._copy_lines(*flip)
+            lines += [self.compiler.lines[index] for _, index in sorted(self.compiler.defined_line.items())]
+            lines += [f"#defined {asp_name(pred)}/{arity}." for pred, arity in sorted(shim.used)]
+            lines += ["#defined kb_audit_fired/1.", "#defined kb_audit_diff/2."]
+            return "\n".join(lines) + "\n", cands
         # exceptions that change an answer
         for i, rule in enumerate(prog.compiled):
             last = rule.body[-1] if rule.body else None
@@ -359,17 +418,15 @@ class Auditor:
         # the candidate facts
         cands = self.candidates()
         for pred, args in cands:
-            lines.append("{" + self._fact(pred, args) + "}.")
+            lines.append(_choice(self._fact(pred, args)))
         # #defined for everything read
         for (pred, arity), index in sorted(self.compiler.defined_line.items()):
             lines.append(self.compiler.lines[index])
         for pred, arity in sorted(shim.used):
             lines.append(f"#defined {asp_name(pred)}/{arity}.")
         for p in ("kb_audit_fired/1", "kb_audit_changes/1", "kb_audit_violated/1", "kb_audit_bad_input/1",
-                  "kb_audit_gap/2", "kb_audit_diff/2", "kb_audit_flip/1"):
+                  "kb_audit_gap/2"):
             lines.append(f"#defined {p}.")
-        if sensitivity:
-            lines += self._copy_lines()
         return "\n".join(lines) + "\n", cands
 
     def _fact(self, pred: str, args: tuple) -> str:
@@ -392,41 +449,61 @@ class Auditor:
                     lines.append(_compile_rule(self.shim, CompiledRule(
                         Atom("kb_audit_gap", (Const("conduct"), Const(value))), (Literal(reg, negated=True),),
                         None, "rule")))
-        for kind, (thing, arity, pos), (need, narity, npos), _ in OUTCOME_GAPS:
-            dt, dn = vocab.predicate(thing), vocab.predicate(need)
-            if dt is None or dn is None or dt.arity != arity or dn.arity != narity:
-                continue
-            x = Var("X")
-            targs = tuple(x if j == pos else Var(f"T{j}") for j in range(arity))
-            nargs = tuple(x if j == npos else Var(f"N{j}") for j in range(narity))
-            has = Atom(f"kb_audit_has_{need}", (x,))
-            lines.append(_compile_rule(self.shim, CompiledRule(has, (Literal(Atom(need, nargs)),), None, "rule")))
+        for o in getattr(self.kb, "outcomes", ()):
+            key = Var(o.key) if o.key else Const("")
+            settled = Atom(f"kb_audit_settled_{o.name}", (key,))
+            lines.append(_compile_rule(self.shim, CompiledRule(settled, tuple(Literal(w) for w in o.when) +
+                                                               (Literal(o.then),), None, "rule")))
             lines.append(_compile_rule(self.shim, CompiledRule(
-                Atom("kb_audit_gap", (Const(kind), x)), (Literal(Atom(thing, targs)), Literal(has, negated=True)),
-                None, "rule")))
+                Atom("kb_audit_gap", (Const(o.name), key)),
+                tuple(Literal(w) for w in o.when) + (Literal(settled, negated=True),), None, "rule")))
         return lines
 
     def conclusions_compared(self) -> list[str]:
         return sorted(p for p in self.vocab.conclusions if p in set(self.program.derived))
 
-    def _copy_lines(self) -> list[str]:
-        derived = set(self.program.derived)
-        lines = []
-        for rule in self.program.compiled:
-            lines.append(_compile_rule(self.shim, rule, derived))
-        names = sorted(self.vocab.interpretations)
-        lines.append("1{" + ";".join(f"kb_audit_flip({asp_string(n)})" for n in names) + "}1.")
-        lines.append(f"{B}{INTERPRETATION}(I):-{INTERPRETATION}(I),not kb_audit_flip(I).")
-        lines.append(f"{B}{INTERPRETATION}(I):-kb_audit_flip(I),not {INTERPRETATION}(I).")
+    def changed_by(self, interp: str) -> set[str]:
+        """The derived predicates whose rules read ``interpretation(interp)``, and every derived
+        predicate read by a rule of one of them, transitively: all that switching it can change."""
+        prog = self.program
+        out: set[str] = set()
+        for rule in prog.compiled:
+            for lit, _ in body_literals(rule.body):
+                a = lit.atom
+                if a.pred == INTERPRETATION and a.args and (not isinstance(a.args[0], Const) or a.args[0].value == interp):
+                    out.add(rule.head.pred)
+        grew = True
+        while grew:
+            grew = False
+            for rule in prog.compiled:
+                if rule.head.pred not in out and any(lit.atom.pred in out for lit, _ in body_literals(rule.body)):
+                    out.add(rule.head.pred)
+                    grew = True
+        return out
+
+    def sensitivity_slice(self, interp: str) -> tuple[set[int], set[str]]:
+        """The compiled rules needed to compare the conclusions ``interp`` can change under both
+        settings, and those predicates."""
+        changed = self.changed_by(interp)
+        heads = {i for i, r in enumerate(self.program.compiled) if r.head.pred in changed}
+        return cone(self.program, heads), changed
+
+    def _copy_lines(self, interp: str, changed: set[str]) -> list[str]:
+        lines = [_compile_rule(self.shim, rule, changed) for rule in self.program.compiled
+                 if rule.head.pred in changed]
+        flip = asp_string(interp)
+        lines.append(f"{B}{INTERPRETATION}(I):-{INTERPRETATION}(I),I!={flip}.")
+        lines.append(f"{B}{INTERPRETATION}({flip}):-not {INTERPRETATION}({flip}).")
         for pred in self.conclusions_compared():
+            if pred not in changed:
+                continue
             arity = self.vocab.conclusions[pred].arity
             vs = ",".join(f"V{j}" for j in range(arity))
             a, b = (f"{asp_name(pred)}({vs})", f"{B}{asp_name(pred)}({vs})") if arity else (pred, B + pred)
-            lines.append(f"kb_audit_diff(I,{asp_string(pred)}):-kb_audit_flip(I),{a},not {b}.")
-            lines.append(f"kb_audit_diff(I,{asp_string(pred)}):-kb_audit_flip(I),{b},not {a}.")
+            lines.append(f"kb_audit_diff({flip},{asp_string(pred)}):-{a},not {b}.")
+            lines.append(f"kb_audit_diff({flip},{asp_string(pred)}):-{b},not {a}.")
             lines.append(f"#defined {B}{asp_name(pred)}/{arity}.")
-        for pred, arity in sorted(self.shim.used):
-            lines.append(f"#defined {asp_name(pred)}/{arity}.")
+        lines.append(f"#defined {B}{INTERPRETATION}/1.")
         return lines
 
 
@@ -443,11 +520,14 @@ def _value(symbol):
 class _Solve:
     """One grounded search (one pair of dates): brave consequences, then witnesses."""
 
-    def __init__(self, auditor: "Auditor", sensitivity: bool, deadline: float):
+    def __init__(self, auditor: "Auditor", deadline: float, keep: set[int] | None = None, flip=None):
         import clingo
 
         self.auditor = auditor
-        text, cands = auditor.build(sensitivity)
+        text, cands = auditor.build(keep, flip)
+        # brave consequences over the audit atoms only: clingo computes them over the shown atoms,
+        # so a few models suffice (over every atom it takes a thousand)
+        text += "".join(f"#show {name}/{arity}." for name, arity in SHOWN) + "\n"
         self.inputs = {pred for pred, _ in cands}
         self.ctl = clingo.Control(["--warn=none", "--models=0"], logger=lambda code, message: None)
         self.ctl.add("base", [], text)
@@ -459,6 +539,7 @@ class _Solve:
 
     def brave(self, names: tuple[str, ...]) -> set:
         ctl = self.ctl
+        ctl.configuration.solver.heuristic = "vsids"  # the domain heuristic slows a brave enumeration
         ctl.configuration.solve.enum_mode = "brave"
         ctl.configuration.solve.models = "0"
         last = []
@@ -473,12 +554,22 @@ class _Solve:
                 m = handle.model()
                 if m is None:
                     break
-                last = [s for s in m.symbols(atoms=True) if s.name in names]
+                last = [s for s in m.symbols(shown=True) if s.name in names]
         return set(last)
+
+    def possible(self, index: int) -> bool:
+        """Whether compiled rule ``index`` fires in some scenario of this search."""
+        import clingo
+
+        self.ctl.configuration.solve.enum_mode = "auto"
+        self.ctl.configuration.solve.models = "1"
+        return self.ctl.solve(assumptions=[(clingo.Function("kb_audit_fired", [clingo.Number(index)]), True)]
+                              ).satisfiable is True
 
     def witness(self, target) -> list[tuple[str, tuple]] | None:
         """A set of candidate facts under which ``target`` holds, none of which can be dropped."""
         ctl = self.ctl
+        ctl.configuration.solver.heuristic = "Domain"  # candidate facts false first: a small first model
         ctl.configuration.solve.enum_mode = "auto"
         ctl.configuration.solve.models = "1"
         found = []
@@ -506,9 +597,12 @@ class _Solve:
         return [(pred, args) for pred, args, _ in kept]
 
 
-def run_audit(knowledge_base, names: int = 1, *, sensitivity: bool = False, check: bool = True,
+def run_audit(knowledge_base, names: int = 1, *, sensitivity=False, check: bool = True,
               budget: float = 100.0) -> AuditReport:
-    """Audit ``knowledge_base`` in the scope of ``names`` names per id (see the module doc)."""
+    """Audit ``knowledge_base`` in the scope of ``names`` names per id (see the module doc).
+    ``sensitivity``: True searches what every interpretation can change (about four minutes on
+    the built-in agreement), a list of names only those; ``budget``: seconds before the search
+    is cut short (the report then says so)."""
     start = time.monotonic()
     deadline = start + budget
     auditor = Auditor(knowledge_base, names)
@@ -520,12 +614,12 @@ def run_audit(knowledge_base, names: int = 1, *, sensitivity: bool = False, chec
     fired: set[int] = set()
     changes: set[str] = set()
     witnesses: dict[tuple, list] = {}  # (kind, key) -> facts
-    names_shown = ("kb_audit_fired", "kb_audit_changes", "kb_audit_violated", "kb_audit_gap", "kb_audit_diff")
+    names_shown = ("kb_audit_fired", "kb_audit_changes", "kb_audit_violated", "kb_audit_gap")
     complete = True
-    for pair in pairs:
-        auditor.pair = pair
-        solve = _Solve(auditor, sensitivity, deadline)
-        possible = solve.brave(names_shown) if time.monotonic() < deadline else set()
+
+    def collect(solve, shown):
+        nonlocal complete
+        possible = solve.brave(shown) if time.monotonic() < deadline else set()
         complete = complete and solve.complete and time.monotonic() < deadline
         for s in sorted(possible, key=str):
             key = (s.name, tuple(_value(a) for a in s.arguments))
@@ -537,11 +631,53 @@ def run_audit(knowledge_base, names: int = 1, *, sensitivity: bool = False, chec
                 w = solve.witness(s)
                 if w is not None:
                     witnesses[key] = [vocab.render(p, a) for p, a in sorted(w, key=repr)]
+
+    for pair in pairs:
+        auditor.pair = pair
+        collect(_Solve(auditor, deadline), names_shown)
+    # a rule dead in the scope is searched again with one name more per id, on its own slice of
+    # the program (the rules it depends on): most need two things of one kind (two documents,
+    # two causes of one failure)
+    wider = Auditor(kb, min(names + 1, 4)) if names < 4 else None
+    alive_wider: set[str] = set()
+    if wider is not None:
+        for rid, idx in sorted(_rules_by_id(kb).items()):
+            if any(i in fired or not kb.program.compiled[i].body for i in idx):
+                continue
+            keep = cone(kb.program, set(idx))
+            for pair in pairs:
+                wider.pair = pair
+                solve = _Solve(wider, deadline, keep=keep)
+                if any(solve.possible(i) for i in idx):
+                    alive_wider.add(rid)
+                    break
+    # interpretation sensitivity: one slice per interpretation (what it can change, and what that
+    # depends on), with a second copy of the changeable part seeing it switched
+    if sensitivity is True:
+        sensitivity = sorted(vocab.interpretations)
+    for interp in sorted(sensitivity or ()):
+        if interp not in vocab.interpretations:
+            from .errors import suggest
+
+            near = suggest(interp, {n: i.question for n, i in vocab.interpretations.items()})
+            raise AuditError(f"unknown interpretation '{interp}'" + (f" (did you mean '{near}'?)" if near else ""))
+        keep, changed = auditor.sensitivity_slice(interp)
+        if not any(p in vocab.conclusions for p in changed):
+            continue
+        # a slice that reads no date is the same program for every pair of dates
+        dated = any(spec.type.kind == "date" for pred in {lit.atom.pred for i in keep
+                                                          for lit, _ in body_literals(kb.program.compiled[i].body)}
+                    if pred in vocab.inputs for spec in vocab.inputs[pred].args)
+        for pair in pairs if dated else pairs[:1]:
+            auditor.pair = pair
+            collect(_Solve(auditor, deadline, keep=keep, flip=(interp, changed)), ("kb_audit_diff",))
     report = AuditReport(kb.name, {
         "names": names, "dates": [_dt.date.fromordinal(d).isoformat() for d in all_dates],
         "date_pairs": [[_dt.date.fromordinal(a).isoformat(), _dt.date.fromordinal(b).isoformat()] for a, b in pairs],
         "amounts": [render_value(a, "amount") for a in AMOUNTS], "integers": list(INTEGERS),
         "candidate_facts": len(auditor.candidates()),
+        "dead_rules_searched_with": (names + 1) if wider is not None else None,
+        "alive_only_with_more_names": sorted(alive_wider),
         "search": "one clingo solve per pair of dates (the base day and one boundary day): brave "
                   "consequences over every set of candidate facts, every interpretation setting"})
     # False: the time budget ran out (some searches cut short: dead rules may be over-reported,
@@ -557,23 +693,22 @@ def run_audit(knowledge_base, names: int = 1, *, sensitivity: bool = False, chec
             kind, value = args
             if kind == "conduct":
                 msg = f"conduct {value} is declared exhaustively regulated but no party is permitted or forbidden it"
+                clauses = ()
             else:
-                msg = next(t for k, _, _, t in OUTCOME_GAPS if k == kind) + f" ({value})"
-            report.findings.append(Finding("gap", f"{kind}: {value}", msg, (), facts))
+                o = next(o for o in kb.outcomes if o.name == kind)
+                msg = f"not settled{f' for {value}' if value else ''}: {o.says}"
+                clauses = o.clauses
+            report.findings.append(Finding("gap", f"{kind}: {value}", msg, clauses, facts))
         elif name == "kb_audit_diff":
             interp, pred = args
             facts = [f for f in facts if f != f"{INTERPRETATION}({interp})"]
             report.findings.append(Finding("interpretation", f"{interp}: {pred}",
                                            f"adopting {interp} changes {pred}", (), facts))
-    by_rule: dict[str, list[int]] = {}
-    for i, rule in enumerate(kb.program.compiled):
-        if rule.role in ("rule", "fires"):
-            by_rule.setdefault(rule.origin.id, []).append(i)
-    for rid in sorted(by_rule):
-        idx = by_rule[rid]
-        if not any(i in fired or not kb.program.compiled[i].body for i in idx):
+    more = f", nor with {names + 1} names per id" if wider is not None else ""
+    for rid, idx in sorted(_rules_by_id(kb).items()):
+        if rid not in alive_wider and not any(i in fired or not kb.program.compiled[i].body for i in idx):
             src = kb.program.rules[rid][0]
-            report.findings.append(Finding("dead_rule", rid, f"never fires in the scope ({src.file}:{src.line})",
+            report.findings.append(Finding("dead_rule", rid, f"never fires in the scope{more} ({src.file}:{src.line})",
                                            tuple(src.cites)))
     for target in sorted(kb.program.overrides):
         for exc in kb.program.overrides[target]:
@@ -584,7 +719,6 @@ def run_audit(knowledge_base, names: int = 1, *, sensitivity: bool = False, chec
                                                f"({src.file}:{src.line})", tuple(src.cites)))
     read = set()
     for rule in kb.program.compiled:
-        from .terms import body_literals
 
         read |= {lit.atom.pred for lit, _ in body_literals(rule.body)}
     for pred in sorted(vocab.inputs):
@@ -596,6 +730,15 @@ def run_audit(knowledge_base, names: int = 1, *, sensitivity: bool = False, chec
                 f.checked = check_finding(kb, f)
     report.seconds = time.monotonic() - start
     return report
+
+
+def _rules_by_id(kb) -> dict[str, list[int]]:
+    """Source rule id -> the indices of its compiled rules that conclude something."""
+    out: dict[str, list[int]] = {}
+    for i, rule in enumerate(kb.program.compiled):
+        if rule.role in ("rule", "fires"):
+            out.setdefault(rule.origin.id, []).append(i)
+    return out
 
 
 def fired_ids(kb, fired: set[int]) -> set[str]:
@@ -614,10 +757,8 @@ def check_finding(kb, f: Finding) -> bool:
         kind, value = f.name.split(": ", 1)
         if kind == "conduct":
             return not any(value in row for p in ("permitted", "forbidden") for row in model.get(p, ()))
-        for k, (thing, _, pos), (need, _, npos), _ in OUTCOME_GAPS:
-            if k == kind and any(row[pos] == value for row in model.get(thing, ())):
-                return not any(row[npos] == value for row in model.get(need, ()))
-        return False
+        o = next((o for o in kb.outcomes if o.name == kind), None)
+        return o is not None and value in o.unsettled(model, kb)
     if f.kind == "interpretation":
         interp, pred = f.name.split(": ", 1)
         other = kb.evaluate(kb.scenario(f.witness + [f"{INTERPRETATION}({interp})"])).model

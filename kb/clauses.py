@@ -292,10 +292,10 @@ def parse_agreement_text(text: str, source: str = "<text>") -> ClauseTree:
 
 def parse_agreement(path: str | os.PathLike) -> ClauseTree:
     """Read and parse the agreement markdown file at ``path``."""
+    from pathlib import Path
+
+    from .yamlio import read_source_text  # size limit, UTF-8 with the line of a bad byte, BOM, controls
+
     source = os.fspath(path)
-    try:
-        with open(source, encoding="utf-8") as handle:
-            text = handle.read()
-    except UnicodeDecodeError as exc:
-        raise KbSyntaxError(f"not UTF-8 text: {exc.reason}", file=source) from exc
+    text = read_source_text(Path(source), source, KbSyntaxError)
     return parse_agreement_text(text, source=source)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 from .errors import KbError, ScenarioError
 from .knowledge import DEFAULT_AGREEMENT, KnowledgeBase, load_agreement, load_knowledge_base
+from .textsafe import one_line
 
 
 def _kb(args) -> KnowledgeBase:
@@ -77,7 +79,7 @@ def cmd_ask(args) -> int:
     def shown(c) -> str:
         return c.text if atoms else standalone(str(c), c.text)
 
-    print(f"scenario: {result.scenario.name}")
+    print(f"scenario: {one_line(result.scenario.name)}")  # input never printed raw (kb.textsafe)
     if result.scenario.unknown:
         print(f"facts in question ({len(result.in_question)}):")
         for atom, text in result.fact_sentences()["in question"]:
@@ -182,8 +184,10 @@ def cmd_test(args) -> int:
     if args.load_only:
         return _load_only(kb, files)
     report = run_scenario_files(kb, files)
-    print(report.to_text(atoms=_atoms(args)))
-    return 0 if report.ok else 1
+    print(report.to_text(atoms=_atoms(args), errors=False))
+    for invalid in report.invalid:  # bad input: its error on stderr, and exit 2 (not 1, a failed expectation)
+        print(one_line(f"error: {invalid.error.removeprefix('error: ')}"), file=sys.stderr)
+    return 2 if report.invalid else 0 if report.ok else 1
 
 
 def _load_only(kb: KnowledgeBase, files: list[Path]) -> int:
@@ -370,11 +374,20 @@ def cmd_schema(args) -> int:
     return 0
 
 
+def _seconds(text: str) -> int:
+    """A positive whole number of seconds."""
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 seconds: give 1 or more")
+    return value
+
+
 def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    """A whole number of at most 9 ASCII digits (``int`` alone would read '١٢' as 12)."""
+    if not re.fullmatch(r"-?[0-9]{1,9}", text.strip()):
+        shown = text if len(text) <= 20 else text[:20] + "..."
+        raise argparse.ArgumentTypeError(f"'{shown}' is not a whole number of at most 9 digits (0-9)")
+    value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative: give 0 or more")
     return value
@@ -453,24 +466,110 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--witnesses", metavar="DIR", help="write each finding's witness scenario to DIR")
     audit.add_argument("--scope", default="1", help="names per id in the search (1-4, default: %(default)s)")
     audit.add_argument("--interpretations", action="store_true",
-                       help="also search which conclusions each interpretation can change (slow)")
+                       help="also search which conclusions each interpretation can change (minutes)")
+    audit.add_argument("--interpretation", action="append", metavar="NAME",
+                       help="search what this interpretation can change (repeatable)")
+    audit.add_argument("--budget", default="600", type=_seconds,
+                       help="seconds before the search is cut short and says so (default: %(default)s)")
     audit.set_defaults(func=cmd_audit)
+    amend = sub.add_parser("amend", help="what an amendment changes: redline, rule changes, verdict diff over "
+                                         "every scenario, prediction vs outcome (OLD and NEW: two folders)")
+    amend.add_argument("old", help="folder of the knowledge base as it is (with agreement.yaml)")
+    amend.add_argument("new", help="folder of the amended knowledge base")
+    amend.add_argument("--json", action="store_true", help="print the report as JSON")
+    amend.add_argument("--html", metavar="FILE", help="also write the report as HTML to FILE")
+    amend.add_argument("--witnesses", metavar="DIR", action="append", default=[],
+                       help="a folder of further scenario files to compare (e.g. from audit --witnesses)")
+    amend.add_argument("--explain", action="store_true",
+                       help="text: each gained or lost conclusion with its explanation (JSON and HTML always have them)")
+    amend.set_defaults(func=cmd_amend)
+    batch = sub.add_parser("batch", help="evaluate every record of a CSV, JSON Lines or Parquet file (a portfolio "
+                                         "of cases) and write one result row per record and query")
+    batch.add_argument("records", help="RECORDS: .csv, .jsonl or .parquet, one case per row")
+    batch.add_argument("--map", dest="mapping", required=True, metavar="MAPPING.yaml",
+                       help="how a record becomes a scenario: id column, fact templates, readings")
+    batch.add_argument("--query", action="append", required=True,
+                       help="a question such as 'liable(jd_cloud, B)' asked of every record (repeatable)")
+    batch.add_argument("--out", required=True, metavar="RESULTS", help="the results: .csv or .parquet")
+    batch.add_argument("--force", action="store_true", help="replace RESULTS if it exists")
+    batch.add_argument("--dask", metavar="ADDRESS", help="run on this Dask scheduler (tcp://HOST:8786) instead of "
+                                                        "a local process pool")
+    batch.add_argument("--workers", type=_non_negative, help="local worker processes (default: the number of "
+                                                             "CPUs; 0: this process)")
+    batch.add_argument("--chunk-size", type=_non_negative, default=1000,
+                       help="records per clingo solve and per task (default: %(default)s)")
+    batch.add_argument("--interpretation", action="append", metavar="NAME",
+                       help="a reading for the whole run, replacing the mapping's 'interpretations' (repeatable)")
+    batch.add_argument("--quiet", action="store_true", help="no progress line on stderr")
+    batch.set_defaults(func=cmd_batch)
     return parser
 
 
 def cmd_audit(args) -> int:
     from .audit import AuditError, run_audit
 
-    if not args.scope.isdigit():
+    if not re.fullmatch(r"[0-9]{1,9}", args.scope):  # ASCII digits only (str.isdigit accepts '١')
         raise AuditError(f"--scope takes a number of names per id (1-4), not '{args.scope}'")
     kb = _kb(args)
-    report = run_audit(kb, int(args.scope), sensitivity=args.interpretations)
+    sensitivity = True if args.interpretations else (args.interpretation or False)
+    report = run_audit(kb, int(args.scope), sensitivity=sensitivity, budget=float(args.budget))
     if args.witnesses:
         report.write_witnesses(Path(args.witnesses), kb)
     if args.json:
         print(json.dumps(report.to_json(), indent=2, sort_keys=True))
     else:
         print(report.to_text())
+    return 0
+
+
+def cmd_amend(args) -> int:
+    """Compare two knowledge-base folders (kb.amend): exit 0 whatever changed; bad input raises a
+    KbError, which main prints as one line with exit 2."""
+    from .amend import amend
+
+    report = amend(args.old, args.new, witnesses=args.witnesses, backend=getattr(args, "backend", "pydatalog"))
+    if args.html:
+        Path(args.html).write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Amendment</title>"
+                                   f"</head><body>{report.to_html()}</body></html>\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2, sort_keys=True))
+    else:
+        print(report.to_text(explain=args.explain))
+    return 0
+
+
+def cmd_batch(args) -> int:
+    """Evaluate a file of records (kb.batch). Exit 0 when every record was evaluated, 1 when some
+    failed (their rows carry the error; the count goes to stderr), 2 for bad input (the mapping, a
+    query, the records file, the output path), reported as one line before any record runs."""
+    from .batch import run_batch, stderr_progress
+
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise ScenarioError("exists already: give --force to replace it", file=str(out))
+    if args.chunk_size < 1:
+        raise ScenarioError("--chunk-size must be at least 1")
+    knowledge_base = Path(args.kb) if args.kb else (None if args.agreement == DEFAULT_AGREEMENT
+                                                    else load_agreement(args.agreement))
+    client = None
+    if args.dask:
+        try:
+            from distributed import Client
+
+            client = Client(args.dask, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise KbError(f"cannot connect to the Dask scheduler at {args.dask}: {one_line(str(exc))}") from None
+    try:
+        _, done, failed = run_batch(args.records, args.mapping, args.query, client=client,
+                                    knowledge_base=knowledge_base, interpretations=args.interpretation,
+                                    workers=args.workers, chunk_size=args.chunk_size, out=out, keep=False,
+                                    progress=None if args.quiet else stderr_progress())
+    finally:
+        if client is not None:
+            client.close()
+    if failed:
+        print(f"{failed} of {done} records failed: their rows in {out} give the reason", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -18,6 +18,16 @@ conclusions the agreement never allows together::
         clauses: ["7.3"]
         unique: {of: "refund_outcome(T, K)", value: K}
 
+The same file may declare, under ``outcomes:``, the situations the agreement must settle; the
+audit (:mod:`kb.audit`) reports a *gap* where one arises and its outcome does not::
+
+    outcomes:
+      dispute_has_a_court:
+        says: Once negotiation has failed, a party may sue on the dispute in some court.
+        clauses: ["10.2"]
+        when: ["contract_dispute(D)", "dispute_negotiation_failed_on(D, _)"]
+        then: "may_sue(_, D, _)"
+
 ``never_both`` is violated where both patterns hold with the same values for their shared
 variables; ``requires`` where the first holds and the second does not (a variable of the second that
 the first does not bind stands for "some value"); ``unique`` where the pattern holds with two values of the variable named
@@ -65,6 +75,35 @@ class Constraint:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """A situation (``when``: patterns that hold together) the agreement must settle with a
+    conclusion matching ``then`` (a variable of ``then`` not in ``when`` stands for some value)."""
+    name: str
+    says: str
+    clauses: tuple[str, ...]
+    when: tuple[Atom, ...]
+    then: Atom
+    file: str = ""
+    line: int = 0
+
+    @property
+    def key(self) -> str | None:
+        """The variable that names the case (the first of ``then`` that ``when`` binds)."""
+        bound = {v for a in self.when for v in a.variables()}
+        return next((v for v in self.then.variables() if v in bound and not v.startswith("_")), None)
+
+    def unsettled(self, model, kb) -> list[str]:
+        """The values of :attr:`key` (as text) for which ``when`` holds in ``model`` and no
+        ``then`` does, sorted."""
+        view = ModelView(model, kb.program)
+        out = set()
+        for s in match_body(tuple(Literal(a) for a in self.when), {}, view):
+            if next(match_body((Literal(self.then),), s, view), None) is None:
+                out.add(str(s[self.key]) if self.key else "")
+        return sorted(out)
+
+
+@dataclass(frozen=True)
 class Violation:
     constraint: Constraint
     first: str  # the conclusions as written
@@ -97,23 +136,66 @@ def _shown(atom: Atom) -> str:
 
 
 def load_constraints(path: Path, vocabulary, clauses, display=str) -> list[Constraint]:
-    """Read and check the constraints file (or folder of ``*.yaml``); [] when none."""
+    """Read and check the constraints of the constraints file (or folder of ``*.yaml``); [] when none."""
+    return load_constraints_and_outcomes(path, vocabulary, clauses, display)[0]
+
+
+def load_constraints_and_outcomes(path: Path, vocabulary, clauses, display=str) -> tuple[list[Constraint], list[Outcome]]:
+    """Read and check the constraints file (or folder of ``*.yaml``): its constraints and its
+    outcomes, each sorted by name."""
     out: list[Constraint] = []
+    outcomes: list[Outcome] = []
     seen: dict[str, str] = {}
     for file in yaml_files(path):
         root = read_yaml(file, file=display(file), error=ConstraintError)
         if root.value is None:
             continue
-        top = root.check_keys(("constraints",), "the constraints file", required=("constraints",),
+        top = root.check_keys(("constraints", "outcomes"), "the constraints file", required=("constraints",),
                               error=ConstraintError)
-        for name, node in top["constraints"].mapping("constraints", ConstraintError).items():
-            if not IDENT_RE.match(name):
-                raise node.fail(f"constraint name '{name}' must be a lowercase identifier", ConstraintError)
-            if name in seen:
-                raise node.fail(f"constraint '{name}' is declared twice (first in {seen[name]})", ConstraintError)
-            seen[name] = node.file
-            out.append(_load_one(name, node, vocabulary, clauses))
-    return sorted(out, key=lambda c: c.name)
+        for section in ("constraints", "outcomes"):
+            if section not in top:
+                continue
+            for name, node in top[section].mapping(section, ConstraintError).items():
+                if not IDENT_RE.match(name):
+                    raise node.fail(f"constraint name '{name}' must be a lowercase identifier", ConstraintError)
+                if name in seen:
+                    raise node.fail(f"constraint '{name}' is declared twice (first in {seen[name]})", ConstraintError)
+                seen[name] = node.file
+                if section == "constraints":
+                    out.append(_load_one(name, node, vocabulary, clauses))
+                else:
+                    outcomes.append(_load_outcome(name, node, vocabulary, clauses))
+    return sorted(out, key=lambda c: c.name), sorted(outcomes, key=lambda o: o.name)
+
+
+def _says_and_clauses(name: str, items: dict, node: Node, clauses) -> tuple[str, tuple[str, ...]]:
+    says = items["says"].text("says", ConstraintError)
+    cnode = items["clauses"]
+    raw = [c.text("a clause id", ConstraintError) for c in cnode.sequence("clauses", ConstraintError)]
+    ids = parse_clause_ids(", ".join(raw), node.file, cnode.line) if raw else ()
+    for cid in ids:
+        if cid not in clauses:
+            raise cnode.fail(f"constraint '{name}' names clause '{cid}', which does not exist", ConstraintError)
+    return says, tuple(ids)
+
+
+def _load_outcome(name: str, node: Node, vocabulary, clauses) -> Outcome:
+    items = node.check_keys(("says", "clauses", "when", "then"), f"outcome '{name}'",
+                            required=("says", "clauses", "when", "then"), error=ConstraintError)
+    says, ids = _says_and_clauses(name, items, node, clauses)
+    when = tuple(_distinct_anonymous(_pattern(n, vocabulary), k)
+                 for k, n in enumerate(items["when"].sequence("when (patterns)", ConstraintError)))
+    if not when:
+        raise items["when"].fail(f"outcome '{name}': 'when' lists at least one pattern", ConstraintError)
+    then = _distinct_anonymous(_pattern(items["then"], vocabulary), len(when))
+    return Outcome(name, says, ids, when, then, node.file, node.line)
+
+
+def _distinct_anonymous(atom: Atom, k: int) -> Atom:
+    """``atom`` with its anonymous variables renamed apart from those of the other patterns (each
+    pattern is parsed alone, so each numbers its own ``_``)."""
+    return Atom(atom.pred, tuple(Var(f"_p{k}{a.name}") if isinstance(a, Var) and a.name.startswith("_") else a
+                                 for a in atom.args))
 
 
 def _load_one(name: str, node: Node, vocabulary, clauses) -> Constraint:
@@ -123,13 +205,7 @@ def _load_one(name: str, node: Node, vocabulary, clauses) -> Constraint:
     if len(kinds) != 1:
         raise node.fail(f"constraint '{name}' needs exactly one of 'never_both', 'requires' or 'unique'",
                         ConstraintError)
-    says = items["says"].text("says", ConstraintError)
-    cnode = items["clauses"]
-    raw = [c.text("a clause id", ConstraintError) for c in cnode.sequence("clauses", ConstraintError)]
-    ids = parse_clause_ids(", ".join(raw), node.file, cnode.line) if raw else ()
-    for cid in ids:
-        if cid not in clauses:
-            raise cnode.fail(f"constraint '{name}' names clause '{cid}', which does not exist", ConstraintError)
+    says, ids = _says_and_clauses(name, items, node, clauses)
     if kinds[0] == "unique":
         parts = items["unique"].check_keys(("of", "value"), f"the 'unique' of constraint '{name}'",
                                            required=("of", "value"), error=ConstraintError)

@@ -33,6 +33,7 @@ import os
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, TypeVar
 
@@ -42,6 +43,13 @@ from .terms import BinOp, Const, Literal, Var, body_literals
 
 T = TypeVar("T")
 
+_EMPTY: frozenset = frozenset()  # the one empty answer set the cache shares
+
+
+def _key_cells(facts_key: tuple) -> int:
+    """The size of a key's facts in cells: its items and the facts of its sets."""
+    return len(facts_key) + sum(len(facts) for facts in facts_key[1::2])
+
 Model = dict[str, frozenset]  # predicate -> set of argument tuples (engine values)
 MATERIALISED = "m__"  # m__p holds p's answers as facts while a scenario is evaluated
 
@@ -50,7 +58,14 @@ class Engine:
     """A compiled program and the thread that owns its pyDatalog state."""
 
     _SENTINEL = "\x1e-declared"
-    CACHE_SIZE = 512  # answers kept per derived predicate, keyed by the facts it depends on
+    # The answer cache: a derived predicate's answers, keyed by the facts of the inputs it depends
+    # on, kept across evaluations (the explorer's toggles and the sweeps re-ask mostly the same
+    # questions). One least-recently-used cache for all predicates, bounded by its size in cells:
+    # one per cached answer set, one per answer row, and for each distinct key it holds one per
+    # input named and per fact (so memory stays bounded whatever the scenarios: about 130 bytes
+    # a cell, so at most about 26 MB at the default: README "Resource use").
+    # Set it on an engine (engine.CACHE_CELLS = n) to trade memory for speed; 0 keeps one entry.
+    CACHE_CELLS = 200_000
     RECURSION_BUDGET = 30.0  # seconds one recursive component may take (KB_RECURSION_BUDGET overrides)
 
     def __init__(self, program: Program, recursion_budget: float | None = None):
@@ -126,7 +141,11 @@ class Engine:
             if pred not in self._computed and pred not in self._recursive:
                 self._queries[pred] = pyEngine.Literal(pred, [pyEngine.Var(f"Q{i}") for i in range(self._arity(pred))])
         self._dependencies = self._input_dependencies()
-        self._cache = {pred: {} for pred in self.program.derived}
+        self._cache: OrderedDict[tuple, frozenset] = OrderedDict()  # (pred, key) -> rows, oldest first
+        self._cache_cells = 0
+        self._key_refs: dict[int, int] = {}  # id of a facts tuple the cache holds -> entries holding it
+        self._static_rows: dict[str, frozenset] = {}  # predicates that depend on no input: never evicted
+        self._dependency_sets = {pred: frozenset(deps) for pred, deps in self._dependencies.items()}
         # Materialised copies are read only by rules of higher components; the answers of
         # predicates that depend on no input (tables the rule files state) are asserted once.
         self._read_materialised = {
@@ -139,7 +158,7 @@ class Engine:
             if all(pred in self._static for pred in group):
                 answers = self._group_answers(group, static_model)
                 for pred in group:
-                    rows = self._cache[pred][()] = static_model[pred] = answers[pred]
+                    rows = self._static_rows[pred] = static_model[pred] = answers[pred] or _EMPTY
                     if pred in self._read_materialised:
                         for row in sorted(rows, key=repr):
                             self._assert(MATERIALISED + pred, row)
@@ -228,18 +247,38 @@ class Engine:
         return self._needed_cache[preds]
 
     def _evaluate(self, facts: list[tuple[str, tuple]], needed: frozenset[str] | None = None) -> Model:
-        given: dict[str, set] = {pred: set() for pred in self._input_arity}
+        given: dict[str, set] = {}
         for pred, args in facts:
-            given[pred].add(args)
-        model: Model = {pred: frozenset(rows) for pred, rows in given.items()}
+            given.setdefault(pred, set()).add(args)
+        model: Model = {pred: _EMPTY for pred in self._input_arity}
+        model.update((pred, frozenset(rows)) for pred, rows in given.items())
         derived = self.program.derived if needed is None else needed
         order = self._order if needed is None else [[p for p in g if p in needed] for g in self._order
                                                      if any(p in needed for p in g)]
         # A derived predicate's answer is a function of the facts of the inputs it depends on:
         # reuse the answer computed for the same relevant facts, ask the engine only for the rest.
-        keys = {pred: tuple(model[dep] for dep in self._dependencies[pred]) for pred in derived}
-        if all(keys[pred] in self._cache[pred] for pred in derived):
-            model.update({pred: self._cache[pred][keys[pred]] for pred in derived})
+        # The key is (pred, facts): the inputs with facts among those it depends on, each with its
+        # facts (an input without facts is left out, so the key stays short); predicates that
+        # depend on the same inputs with facts share one ``facts`` tuple.
+        present = frozenset(given)
+        keys: dict[str, tuple] = {}
+        shared: dict[frozenset, tuple] = {}
+        for pred in derived:
+            if pred in self._static_rows:
+                continue
+            relevant = self._dependency_sets[pred] & present
+            facts_key = shared.get(relevant)
+            if facts_key is None:
+                facts_key = shared[relevant] = tuple(x for dep in sorted(relevant) for x in (dep, model[dep]))
+            keys[pred] = (pred, facts_key)
+        cache = self._cache
+        if all(pred in self._static_rows or keys[pred] in cache for pred in derived):
+            for pred in derived:
+                if pred in self._static_rows:
+                    model[pred] = self._static_rows[pred]
+                else:
+                    model[pred] = cache[keys[pred]]
+                    cache.move_to_end(keys[pred])
             return model
         asserted = []
         try:
@@ -250,19 +289,19 @@ class Engine:
             for group in order:
                 if self._component[group[0]] in self._fixpoints:
                     # a recursive component: all its predicates at once (cached together)
-                    cached = [self._cache[pred].get(keys[pred]) for pred in group]
+                    cached = [self._cached(pred, keys) for pred in group]
                     if any(rows is None for rows in cached):
                         answers = self._group_answers(group, model)
                         cached = [answers[pred] for pred in group]
                         for pred, rows in zip(group, cached):
-                            self._remember(pred, keys[pred], rows)
+                            self._remember(pred, keys.get(pred), rows)
                     model.update(zip(group, cached))
                 else:
                     for pred in group:
-                        rows = self._cache[pred].get(keys[pred])
+                        rows = self._cached(pred, keys)
                         if rows is None:
                             rows = self._answers(pred, model)
-                            self._remember(pred, keys[pred], rows)
+                            self._remember(pred, keys.get(pred), rows)
                         model[pred] = rows
                 for pred in group:
                     if pred in self._read_materialised and pred not in self._static:
@@ -279,11 +318,40 @@ class Engine:
             for clause in reversed(asserted):
                 pyEngine.retract(clause)
 
-    def _remember(self, pred: str, key: tuple, rows: frozenset) -> None:
-        cache = self._cache[pred]
-        if len(cache) >= self.CACHE_SIZE:
-            cache.pop(next(iter(cache)))
-        cache[key] = rows
+    def _cached(self, pred: str, keys: dict[str, tuple]) -> frozenset | None:
+        """The cached answers of ``pred`` for the key of this evaluation (marked as recently
+        used), or None."""
+        if pred in self._static_rows:
+            return self._static_rows[pred]
+        rows = self._cache.get(keys[pred])
+        if rows is not None:
+            self._cache.move_to_end(keys[pred])
+        return rows
+
+    def _remember(self, pred: str, key: tuple | None, rows: frozenset) -> None:
+        """Cache ``rows`` under ``key``, evicting the least recently used answers while the cache
+        holds more than :attr:`CACHE_CELLS` cells (see there)."""
+        if key is None or key in self._cache:  # a predicate that depends on no input, or known
+            return
+        rows = rows or _EMPTY
+        self._cache[key] = rows
+        self._cache_cells += 1 + len(rows)
+        refs = self._key_refs.get(id(key[1]), 0)
+        if not refs:  # a facts tuple is counted once, however many entries share it
+            self._cache_cells += _key_cells(key[1])
+        self._key_refs[id(key[1])] = refs + 1
+        while self._cache_cells > self.CACHE_CELLS and len(self._cache) > 1:
+            (_, old_facts), old_rows = self._cache.popitem(last=False)
+            self._cache_cells -= 1 + len(old_rows)
+            refs = self._key_refs.pop(id(old_facts)) - 1
+            if refs:
+                self._key_refs[id(old_facts)] = refs
+            else:
+                self._cache_cells -= _key_cells(old_facts)
+
+    def cache_size(self) -> tuple[int, int]:
+        """The answer cache's size: (answer sets cached, cells they take; see :attr:`CACHE_CELLS`)."""
+        return len(self._cache), self._cache_cells
 
     def _group_answers(self, group: list[str], model: Model) -> Model:
         """The answers of every predicate of a component, from ``model`` (which holds everything

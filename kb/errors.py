@@ -79,9 +79,11 @@ class KbError(Exception):
         if self.file is not None:
             where = f"{self.file}:{self.line}: " if self.line is not None else f"{self.file}: "
         hint = f" (did you mean '{self.suggestion}'?)" if self.suggestion else ""
-        # one line whatever the input held: a newline in a quoted value is shown as \n
-        text = f"{where}{self.kind}: {self.message}{hint}"
-        return text.replace("\r", "\\r").replace("\n", "\\n")
+        # one line whatever the input held: a newline in a quoted value is shown as \n, an ESC as
+        # \x1b, a bidi override as \u202e (kb.textsafe), so no input reaches the terminal raw
+        from .textsafe import one_line
+
+        return one_line(f"{where}{self.kind}: {self.message}{hint}")
 
 
 class KbSyntaxError(KbError):

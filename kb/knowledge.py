@@ -9,7 +9,8 @@ A knowledge base is a folder of data with a manifest, ``agreement.yaml``::
     rules: rules              # folder of <area>.dl rule files
     scenarios: scenarios      # folder of *.yaml scenarios
     coverage: coverage        # clauses deliberately not encoded, with the reason (folder or file)
-    constraints: constraints.yaml  # conclusions that cannot both be true (kb.constraints)
+    constraints: constraints.yaml  # conclusions that cannot both be true, and the outcomes the
+    #                                agreement must settle (kb.constraints)
 
 Nothing in the folder is executed: the kit parses every file itself.
 
@@ -30,7 +31,7 @@ from typing import Union
 from .clauses import Clause, ClauseTree, parse_agreement
 from .engine import Engine
 from .answers import Answer, AnswerRow, Condition, check_in_question, minimal_conditions, three_valued
-from .errors import CitationError, KbError, ScenarioError, UnknownClauseError, VocabularyError, closest
+from .errors import CitationError, KbError, KbSyntaxError, ScenarioError, UnknownClauseError, VocabularyError, closest
 from .explain import Explainer, Explanation, OpenExplanation, WhyNot
 from .matching import ModelView, unify
 from .program import Program, build_program
@@ -39,7 +40,7 @@ from .sentences import atom_sentence, standalone
 from .syntax import parse_atom, parse_rule_file
 from .terms import STRING_PREFIX, Atom, Const, Var, atom_sort_key, body_literals, render_value
 from .vocabulary import Vocabulary, load_vocabulary
-from .yamlio import read_yaml, yaml_files
+from .yamlio import read_source_text, read_yaml, yaml_files
 
 AGREEMENTS_DIR = Path(__file__).parent / "agreements"
 DEFAULT_AGREEMENT = "jcs_kubernetes"
@@ -159,6 +160,7 @@ class KnowledgeBase:
         self.scenarios_dir = scenarios_dir
         self.omissions = omissions
         self.constraints = constraints or []  # conclusions that cannot both be true (kb.constraints)
+        self.outcomes: list = []  # situations the agreement must settle (kb.constraints.Outcome; kb audit)
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
         self._standing: frozenset | None = None
@@ -503,6 +505,9 @@ class Evaluation:
         depends on is derived."""
         atom = self.kb.parse_pattern(pattern)
         question = str(atom) if isinstance(pattern, Atom) else " ".join(pattern.split())
+        from .textsafe import one_line
+
+        question = one_line(question)  # as written, but a control character in it is shown escaped
         facts, worlds = self._worlds_for(atom)
         said = self._fact_sentence() if facts else {}
         sentences = [said.get(f, f) for f in facts]
@@ -772,7 +777,7 @@ def load_knowledge_base(root: Union[str, Path], backend: str = "pydatalog") -> K
     rules_dir = path_of("rules")
     rule_files = []
     for path in sorted(rules_dir.glob("*.dl")):
-        text = path.read_text(encoding="utf-8")
+        text = read_source_text(path, _display_path(path), KbSyntaxError)  # size, UTF-8, BOM, controls
         rule_files.append(parse_rule_file(text, _display_path(path), area=path.stem))
     if not rule_files:
         raise VocabularyError(f"no rule files (*.dl) in {_display_path(rules_dir)}")
@@ -790,13 +795,15 @@ def load_knowledge_base(root: Union[str, Path], backend: str = "pydatalog") -> K
                                   f"nothing", file=interp.file, line=interp.line)
     omissions = _load_omissions(path_of("coverage"), clauses) if "coverage" in items else {}
     scenarios = path_of("scenarios") if "scenarios" in items else None
-    constraints = []
+    constraints, outcomes = [], []
     if "constraints" in items:
-        from .constraints import load_constraints
+        from .constraints import load_constraints_and_outcomes
 
-        constraints = load_constraints(path_of("constraints"), vocabulary, clauses, display=_display_path)
+        constraints, outcomes = load_constraints_and_outcomes(path_of("constraints"), vocabulary, clauses,
+                                                              display=_display_path)
     kb = KnowledgeBase(root, items["name"].text("name"), items["title"].text("title"), clauses, vocabulary,
                        program, scenarios, omissions, constraints, backend=backend)
+    kb.outcomes = outcomes
     kb.text_path = path_of("text")
     return kb
 

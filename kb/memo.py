@@ -29,6 +29,7 @@ from typing import Union
 from .errors import KbError
 from .explain import md_escape
 from .sentences import sentence_case, standalone
+from .textsafe import one_line
 
 MAX_ROWS = 5  # the answers of a question with variables explained in the memo
 
@@ -88,36 +89,19 @@ class Memo:
 
     def save(self, path, *, force: bool = False) -> None:
         """Write the memo to ``path`` (HTML for ``.html``/``.htm``, Markdown for ``.md``); an
-        existing file is refused (FileExistsError) unless ``force``."""
+        existing file is refused (FileExistsError) unless ``force``. Both are atomic
+        (:mod:`kb.files`): a reader never sees half a memo, and of several saves to the same new
+        path at once exactly one succeeds."""
         from pathlib import Path
+
+        from .files import write_new, write_replace
 
         path = Path(path)
         text = self.to_html() if path.suffix.lower() in (".html", ".htm") else self.to_markdown()
-        write_new(path, text, force=force)
-
-
-def write_new(path, text: str, *, force: bool = False) -> None:
-    """Write ``text`` to ``path``: without ``force``, only if no file is there (checked and created
-    in one step, so a file someone else writes meanwhile is never overwritten); with ``force``,
-    through a temporary file renamed over it, so a failed write never leaves half a file."""
-    import os
-    import tempfile
-    from pathlib import Path
-
-    path = Path(path)
-    if not force:
-        with open(path, "x", encoding="utf-8") as out:
-            out.write(text)
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent or Path(".")))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        if force:
+            write_replace(path, text)
+        else:
+            write_new(path, text)
 
 
 # --- building -------------------------------------------------------------------------------
@@ -176,7 +160,7 @@ def build_memo(evaluation, queries: Union[str, list], *, max_readings: int = 20,
         heading(i, open_points)
         _open_points(open_points, evaluation, answer, flip_budget)
 
-    title = f"Memo: {evaluation.scenario.name}"
+    title = f"Memo: {one_line(evaluation.scenario.name)}"  # one line, nothing raw (kb.textsafe)
     return Memo(title, f"On the {kb.title}.", [question, short, facts, rules, readings, open_points], answers)
 
 

@@ -33,6 +33,7 @@ from .terms import (
     Aggregate, Atom, BinOp, BodyItem, Call, Comparison, Const, Literal, Param, ParamRef, Rule, RuleFile, Var,
     aggregates_of, body_literals, expr_kind, expr_parts, expr_variables, is_computed, item_variables,
 )
+from .provenance import check_param_value
 from .vocabulary import Vocabulary
 
 FIRES = "fires__"
@@ -166,6 +167,7 @@ def build_program(rule_files: list[RuleFile], vocabulary: Vocabulary, clauses: C
                                         file=p.file, line=p.line)
                 variants.setdefault(p.name, []).append(p)
             check_citations(p, clauses, f"parameter '{p.name}'")
+            check_param_value(p)  # the value is a number the quote states, or @differs says why
         for r in rf.rules:
             if r.id in rules and (rules[r.id][0].file, r.is_fact) != (r.file, True):
                 first = rules[r.id][0]

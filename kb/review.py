@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import KbError
+from .files import write_new
 
 BRIEF = """\
 # Blind review of {title}
@@ -104,8 +105,11 @@ def write_review_packet(kb, folder: str | Path, *, minimum: int = 60) -> list[Pa
     }
     (folder / "cases").mkdir(parents=True, exist_ok=True)
     for name in PACKET_FILES:
-        with open(folder / name, "x", encoding="utf-8") as handle:  # "x": never replace a file
-            handle.write(contents[name])
+        try:  # atomic create (kb.files): never replaces a file, never leaves half of one
+            write_new(folder / name, contents[name])
+        except FileExistsError:
+            raise KbError(f"{folder / name} already exists: the review packet never overwrites a file; "
+                          f"choose an empty folder") from None
     return sorted(targets)
 
 

@@ -5,11 +5,11 @@ import re
 
 from .vocabulary import Vocabulary
 
-_VALUE_PATTERNS = {
+_VALUE_PATTERNS = {  # ASCII digits only ([0-9], not \d, which matches any script's digits in Python)
     "id": r"[a-z][a-z0-9_]*",
-    "date": r"\d{4}-\d{2}-\d{2}",
-    "amount": r"-?\d+(\.\d{1,2})?",
-    "integer": r"-?\d+",
+    "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+    "amount": r"-?[0-9]{1,15}(\.[0-9]{1,2})?",
+    "integer": r"-?[0-9]{1,15}",
     "string": r'"(?:[^"\\]|\\.)*"',
 }
 

@@ -25,7 +25,7 @@ import html
 import re
 from typing import Callable
 
-from .terms import STRING_PREFIX, Var, render_value
+from .terms import Var, render_value
 
 PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -78,9 +78,8 @@ def value_phrase(value, vtype) -> str:
         return date_phrase(value)
     if kind == "amount" and isinstance(value, int):
         return amount_phrase(value)
-    if isinstance(value, str) and value.startswith(STRING_PREFIX):
-        return render_value(value)
-    return str(value)
+    # a string quoted, a name as written; anything unprintable escaped (kb.textsafe)
+    return render_value(value)
 
 
 QUANTIFIERS = ("some", "any")

@@ -28,6 +28,12 @@ Lowercase names are predicates and symbols, capitalised names variables, ``_``
 an anonymous variable; dates are written ``2026-03-01``, amounts ``1200.50``,
 strings ``"..."``. The parser builds :mod:`kb.terms` objects; nothing it reads
 is ever evaluated as Python.
+
+Only ASCII digits are numbers, of at most ``MAX_NUMBER_DIGITS`` digits. A statement is cut from
+the token stream in one pass (linear in its length) and may hold ``MAX_STATEMENT_TOKENS``
+tokens and ``MAX_BODY_ITEMS`` body items; an expression ``MAX_NESTING`` levels of parentheses,
+calls and minus signs and ``MAX_EXPR_OPERATORS`` operators per side. Past a limit the parser
+raises a one-line KbSyntaxError with file and line, never a RecursionError.
 """
 from __future__ import annotations
 
@@ -41,6 +47,14 @@ from .terms import (
     STRING_PREFIX, Var, aggregate_variables, aggregates_of, all_expr_variables, iso_to_day,
 )
 
+# Limits on one statement and one number: past them the parser stops with a one-line error
+# (README, "Limits"); a longer statement, deeper expression or longer number is never needed.
+MAX_STATEMENT_TOKENS = 20_000  # tokens in one statement (the longest shipped rule has about 120)
+MAX_BODY_ITEMS = 500  # atoms and comparisons in one rule body (the longest shipped body has 11)
+MAX_NESTING = 32  # nested parentheses, function calls and unary minus signs in one expression
+MAX_EXPR_OPERATORS = 200  # operators and function calls in one side of a comparison
+MAX_NUMBER_DIGITS = 15  # digits in a number (1200.50 has 6); 15 digits hold any real amount in cents
+
 IDENT_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 VAR_RE = re.compile(r"[A-Z][A-Za-z0-9_]*\Z")
 CLAUSE_ID_RE = re.compile(r"(preamble|[0-9]+(\.[0-9]+)*(\.[a-z])?)\.?\Z")
@@ -49,17 +63,18 @@ _TOKEN_RE = re.compile(
     r"""
     (?P<ws>[ \t\r]+)
   | (?P<comment>%[^\n]*)
-  | (?P<date>\d{4}-\d{2}-\d{2}(?![\w-]))
-  | (?P<baddate>\d{1,2}[-/.]\d{1,2}[-/.]\d{4}(?![\w.-])|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?![\w.-])|\d{4}-\d{1,2}(?![\w.-]))
-  | (?P<grouped>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\w|\.\d))
-  | (?P<decimal>\d+\.\d+(?!\w|\.\d))
-  | (?P<int>\d+(?![\w]))
+  | (?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2}(?![\w-]))
+  | (?P<baddate>[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4}(?![\w.-])
+               |[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}(?![\w.-])|[0-9]{4}-[0-9]{1,2}(?![\w.-]))
+  | (?P<grouped>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?(?!\w|\.[0-9]))
+  | (?P<decimal>[0-9]+\.[0-9]+(?!\w|\.[0-9]))
+  | (?P<int>[0-9]+(?![\w]))
   | (?P<string>"(?:[^"\\\n]|\\.)*")
   | (?P<param>\$[a-z][a-z0-9_]*)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>:-|!=|<=|>=|[=<>+\-*(),.:])
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,  # only ASCII digits are numbers: '١٢٠٠' is an unexpected character
 )
 
 COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
@@ -86,11 +101,17 @@ def tokenize(text: str, file: str, first_line: int = 1) -> list[Token]:
                 ch = line_text[pos]
                 if ch == '"':
                     raise KbSyntaxError("unterminated string", file=file, line=lineno)
+                if ch.isdigit() or ch.isnumeric():
+                    raise KbSyntaxError(f"unexpected character {ch!r} at column {pos + 1}: numbers are written "
+                                        f"with the ASCII digits 0-9", file=file, line=lineno)
                 raise KbSyntaxError(f"unexpected character {ch!r} at column {pos + 1}", file=file, line=lineno)
             kind = m.lastgroup
             tok = m.group(kind)
             if kind in ("baddate", "grouped"):
                 raise KbSyntaxError(_malformed(kind, tok), file=file, line=lineno)
+            if kind in ("int", "decimal") and len(tok) - tok.count(".") > MAX_NUMBER_DIGITS:
+                raise KbSyntaxError(f"number too long: {len(tok) - tok.count('.'):,} digits at column {pos + 1} "
+                                    f"(at most {MAX_NUMBER_DIGITS} digits are allowed)", file=file, line=lineno)
             if kind == "name":
                 if tok == "_" or tok[0].isupper():
                     kind = "var"
@@ -138,7 +159,16 @@ def _malformed(kind: str, text: str) -> str:
 
 def _unescape(token: str) -> str:
     body = token[1:-1]
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+    # \n \t \r, and \xHH \uHHHH (as kb.textsafe prints control characters; a surrogate, which no
+    # text file can hold, is read as the letters), else the character itself
+    def char(m: re.Match) -> str:
+        esc = m.group(1)
+        if len(esc) == 1:
+            return {"n": "\n", "t": "\t", "r": "\r"}.get(esc, esc)
+        code = int(esc[1:], 16)
+        return esc if 0xD800 <= code <= 0xDFFF else chr(code)
+
+    return re.sub(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|.)", char, body)
 
 
 class _Parser:
@@ -151,6 +181,15 @@ class _Parser:
         self.last_line = last_line
         self.anon = 0
         self.in_aggregate = False
+        self.depth = 0  # nested parentheses, calls and unary minus signs being parsed
+
+    def enter(self, tok: Token) -> None:
+        """One level deeper into an expression; past ``MAX_NESTING`` a syntax error (the parser
+        recurses per level, so this bounds its recursion)."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.error(f"expression nested too deeply: more than {MAX_NESTING} levels of parentheses, "
+                             f"function calls or minus signs", tok)
 
     # -- helpers
     def peek(self, ahead: int = 0) -> Token:
@@ -204,6 +243,8 @@ class _Parser:
         if tok.kind == "name":
             if tok.text in KEYWORDS:
                 raise self.error(f"'{tok.text}' is a keyword and cannot be used as a constant", tok)
+            if "__" in tok.text:
+                raise self.error(f"'{tok.text}': names may not contain '__' (reserved for the kit)", tok)
             return Const(tok.text, "symbol")
         if tok.kind == "int":
             return Const(int(tok.text), "int")
@@ -259,18 +300,28 @@ class _Parser:
 
     def unary(self):
         if self.at_op("-"):
-            self.next()
-            return BinOp("-", Const(0, "int"), self.unary())
+            self.enter(self.next())
+            try:
+                return BinOp("-", Const(0, "int"), self.unary())
+            finally:
+                self.depth -= 1
         return self.primary()
 
     def primary(self):
         tok = self.peek()
         if tok.kind == "name" and self.peek(1).kind == "op" and self.peek(1).text == "(":
-            return self.call()
+            self.enter(tok)
+            try:
+                return self.call()
+            finally:
+                self.depth -= 1
         if self.at_op("("):
-            self.next()
-            e = self.expr()
-            self.expect(")")
+            self.enter(self.next())
+            try:
+                e = self.expr()
+                self.expect(")")
+            finally:
+                self.depth -= 1
             return e
         if tok.kind == "param":
             self.next()
@@ -373,7 +424,12 @@ class _Parser:
         if op_tok.kind != "op" or op_tok.text not in COMPARISONS:
             found = "end of input" if op_tok.kind == "end" else f"'{op_tok.text}'"
             raise self.error(f"expected a comparison ({' '.join(COMPARISONS)}) but found {found}", op_tok)
-        return Comparison(op_tok.text, left, self.expr())
+        right = self.expr()
+        for side in (left, right):
+            if _operator_count(side) > MAX_EXPR_OPERATORS:
+                raise self.error(f"expression too long: more than {MAX_EXPR_OPERATORS} operators and function "
+                                 f"calls on one side of a comparison (split it with intermediate conclusions)", tok)
+        return Comparison(op_tok.text, left, right)
 
     def statement(self):
         """One statement: ('param', name, value, line) or ('rule', negated, head, body, line)."""
@@ -387,6 +443,9 @@ class _Parser:
             value = self.term(allow_vars=False)
             if value.kind != "int":
                 raise self.error(f"parameter '{name.text}' must be an integer", name)
+            if value.value < 0:
+                raise self.error(f"parameter '{name.text}' is {value.value}: parameters are numbers from the text "
+                                 f"(periods, counts, amounts) and may not be negative", name)
             reading = None
             if self.peek().kind == "name" and self.peek().text == "under":
                 self.next()
@@ -407,11 +466,29 @@ class _Parser:
             body.append(self.body_item())
             while self.at_op(","):
                 self.next()
+                if len(body) >= MAX_BODY_ITEMS:
+                    raise self.error(f"rule body too long: more than {MAX_BODY_ITEMS} atoms and comparisons "
+                                     f"(split it with intermediate conclusions)", start)
                 body.append(self.body_item())
         if self.peek().kind == "end":
             raise self.error(f"statement starting with '{head.pred}' is not terminated by '.'", start)
         self.expect(".")
         return ("rule", negated, head, with_aggregate_locals(head, tuple(body)), start.line)
+
+
+def _operator_count(expr) -> int:
+    """The operators and function calls of an expression, counted without recursion (aggregate
+    bodies are body items of their own and are not counted)."""
+    count, stack = 0, [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, BinOp):
+            count += 1
+            stack += [e.left, e.right]
+        elif isinstance(e, Call):
+            count += 1
+            stack += list(e.args)
+    return count
 
 
 def with_aggregate_locals(head: Atom, body: tuple) -> tuple:
@@ -467,7 +544,7 @@ def parse_atom(text: str, *, file: str = "<query>", line: int = 1, allow_vars: b
 
 # --- rule files -----------------------------------------------------------------
 
-_ANNOTATIONS = ("rule", "param", "cites", "gloss", "quote", "overrides")
+_ANNOTATIONS = ("rule", "param", "cites", "gloss", "quote", "overrides", "differs")
 
 
 def parse_clause_ids(text: str, file: str, line: int) -> tuple[str, ...]:
@@ -487,23 +564,35 @@ def parse_rule_file(text: str, file: str, area: str = "") -> RuleFile:
     note_line: int | None = None
     pending: list[Token] = []  # tokens of statements not yet terminated by '.'
     seen_ids: dict[str, int] = {}
+    scanned, depth = 0, 0  # tokens of ``pending`` already searched for the statement's '.', and the
+    #                        parenthesis depth there: each token is scanned once (linear time)
 
     def flush_statements(final: bool) -> None:
         """Parse every complete statement at the start of ``pending``."""
-        nonlocal pending, notes, note_line
+        nonlocal pending, notes, note_line, scanned, depth
         while pending:
-            depth, end = 0, None
-            for j, t in enumerate(pending):  # a statement is complete only when its '.' is present
+            end = None
+            for j in range(scanned, len(pending)):  # a statement is complete only when its '.' is present
+                t = pending[j]
                 if t.kind == "op":
                     depth += (t.text == "(") - (t.text == ")")
                     if t.text == "." and depth <= 0:
                         end = j
                         break
-            if end is None and not final:
-                return
+            if end is None:
+                scanned = len(pending)
+                if scanned > MAX_STATEMENT_TOKENS:
+                    raise KbSyntaxError(f"statement too long: more than {MAX_STATEMENT_TOKENS:,} tokens without "
+                                        f"its final '.'", file=file, line=pending[0].line)
+                if not final:
+                    return
+            elif end + 1 > MAX_STATEMENT_TOKENS:
+                raise KbSyntaxError(f"statement too long: {end + 1:,} tokens (at most {MAX_STATEMENT_TOKENS:,})",
+                                    file=file, line=pending[0].line)
             p = _Parser(pending if end is None else pending[:end + 1], file, pending[-1].line)
             stmt = p.statement()  # without its '.', raises the 'not terminated' error
-            pending = pending[end + 1:]
+            pending = pending[end + 1:] if end is not None else []
+            scanned, depth = 0, 0
             _make_statement(stmt, notes, note_line, file, area, result, seen_ids)
             notes, note_line = {}, None
 
@@ -565,7 +654,11 @@ def _make_statement(stmt, notes, note_line, file, area, result: RuleFile, seen_i
         for bad in ("rule", "overrides"):
             if bad in notes:
                 raise KbSyntaxError(f"@{bad} does not apply to a parameter", file=file, line=notes[bad][0][1])
-        result.params.append(Param(name, value, cites, gloss, tuple(quotes), file, line, reading))
+        differs = _single(notes, "differs", file)  # why the value is not a number the quote states
+        if differs and not re.fullmatch(r'"[^"]*\S[^"]*"', differs[0]):
+            raise KbSyntaxError('@differs needs the reason in double quotes: @differs "..."', file=file, line=differs[1])
+        result.params.append(Param(name, value, cites, gloss, tuple(quotes), file, line, reading,
+                                   differs=differs[0][1:-1].strip() if differs else ""))
         return
 
     _, negated, head, body, _ = stmt
@@ -577,8 +670,9 @@ def _make_statement(stmt, notes, note_line, file, area, result: RuleFile, seen_i
             id=previous.id, head=head, body=(), cites=previous.cites, gloss=previous.gloss,
             quotes=previous.quotes, file=file, line=line, area=area))
         return
-    if "param" in notes:
-        raise KbSyntaxError("@param annotates a 'param' statement, not a rule", file=file, line=notes["param"][0][1])
+    for only in ("param", "differs"):
+        if only in notes:
+            raise KbSyntaxError(f"@{only} annotates a 'param' statement, not a rule", file=file, line=notes[only][0][1])
     rule_note = _single(notes, "rule", file)
     if not rule_note:
         raise KbSyntaxError(f"statement '{head.pred}' has no @rule id above it", file=file, line=line)

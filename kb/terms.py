@@ -13,6 +13,8 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Union
 
+from .textsafe import quoted_string, shown
+
 STRING_PREFIX = "\x1f"  # marks a quoted string in the engine encoding
 
 
@@ -198,6 +200,7 @@ class Param:
     file: str = "<text>"
     line: int = 0
     reading: str | None = None  # the interpretation under which this value replaces the default
+    differs: str = ""  # @differs: why the value is not a number the quoted text states (kb.provenance)
 
 
 @dataclass
@@ -357,16 +360,19 @@ def expr_kind(e, kinds: dict[str, str]) -> str | None:
 # --- values -------------------------------------------------------------
 
 def render_value(value, kind: str | None = None) -> str:
-    """How a value is printed in answers and explanations."""
+    """How a value is printed in answers and explanations: a date as YYYY-MM-DD, an amount as
+    ``1200.50``, a string in double quotes with its control and bidi characters escaped
+    (:mod:`kb.textsafe`; the rule language reads the escapes back), a name as written (quoted if
+    it held anything unprintable)."""
     if kind == "date" and isinstance(value, int):
         return day_to_iso(value)
     if kind == "amount" and isinstance(value, int):
         sign = "-" if value < 0 else ""
         return f"{sign}{abs(value) // 100}.{abs(value) % 100:02d}"
     if isinstance(value, str) and value.startswith(STRING_PREFIX):
-        s = value[len(STRING_PREFIX):]
-        return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return str(value)
+        # quoted, and control or bidi characters escaped: a value never prints as another line
+        return quoted_string(value[len(STRING_PREFIX):])
+    return shown(value) if isinstance(value, str) else str(value)
 
 
 def value_sort_key(value) -> tuple:

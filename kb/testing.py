@@ -10,6 +10,7 @@ from pathlib import Path
 from .errors import KbError
 from .knowledge import KnowledgeBase, _display_path
 from .scenario import Expectation, Scenario
+from .textsafe import one_line
 
 
 @dataclass(frozen=True)
@@ -41,15 +42,24 @@ class Report:
     def ok(self) -> bool:
         return all(s.ok for s in self.scenarios)
 
-    def to_text(self, atoms: bool = False) -> str:
+    @property
+    def invalid(self) -> list["ScenarioReport"]:
+        """The scenario files that did not load (bad input: ``kb test`` exits 2)."""
+        return [s for s in self.scenarios if s.error]
+
+    def to_text(self, atoms: bool = False, errors: bool = True) -> str:
+        """The report, one line per scenario and one per failed expectation, then the counts. A file
+        that did not load is listed as invalid (not as a failed expectation), with its error unless
+        ``errors=False`` (the CLI prints those on stderr)."""
         lines = []
-        passed = failed = 0
+        passed = failed = invalid = 0
         for s in self.scenarios:
             status = "ok  " if s.ok else "FAIL"
-            lines.append(f"{status} {s.file}: {s.name}")
+            lines.append(one_line(f"{status} {s.file}: {s.name}"))  # input never printed raw (kb.textsafe)
             if s.error:
-                lines.append(f"     {s.error}")
-                failed += 1
+                if errors:
+                    lines.append(one_line(f"     {s.error}"))
+                invalid += 1
                 continue
             for v in s.violations:
                 failed += 1
@@ -62,7 +72,7 @@ class Report:
                     lines.append(f"     line {o.expectation.line}: {o.message}")
                     if o.sentence and not atoms:
                         lines.append(f"       in words, {o.sentence}")
-        lines.append(f"{passed} passed, {failed} failed")
+        lines.append(f"{passed} passed, {failed} failed" + (f", {invalid} invalid" if invalid else ""))
         return "\n".join(lines)
 
 

@@ -26,7 +26,10 @@ in a sentence, and each interpretation's ``title`` its name in lists; ``python -
 fails while any is missing (:meth:`Vocabulary.missing_sentences`). See :mod:`kb.sentences`.
 
 Values are converted to the engine encoding here and only here: dates to day
-numbers, amounts (written in yuan, ``1200.50``) to integer cents.
+numbers, amounts (written in yuan, ``1200.50``) to integer cents. An amount a scenario states
+(an input: paid, priced, claimed) is never negative. A declared type may bound a number instead
+of listing values (``hour_of_day: {kind: integer, min: 0, max: 23, doc: ...}``; ``kind: amount``
+with bounds such as ``min: 0.50``): a value outside is refused wherever it is written.
 """
 from __future__ import annotations
 
@@ -55,6 +58,8 @@ class ValueType:
     labels: tuple[tuple[str, str], ...] = ()  # enum values with the words that stand for them in a sentence
     exhaustive: tuple[str, ...] = ()  # values that must, in every case, be permitted or forbidden
     #                                   to some party (``exhaustive:`` in the type; ``kb audit``)
+    minimum: int | None = None  # a declared integer or amount type's bounds (``min:``/``max:``, amounts
+    maximum: int | None = None  # in cents); an input amount of a type without ``min:`` is never negative
 
     @cached_property
     def value_names(self) -> tuple[str, ...]:
@@ -162,8 +167,12 @@ class Vocabulary:
             if isinstance(arg, Var):
                 args.append(arg)
                 continue
-            args.append(coerce_value(arg, spec.type, f"argument {position} ({spec.name}) of {atom.pred}",
-                                     file=file, line=line, predicate=atom.pred))
+            value = coerce_value(arg, spec.type, f"argument {position} ({spec.name}) of {atom.pred}",
+                                 file=file, line=line, predicate=atom.pred)
+            if spec.type.kind in ("integer", "amount"):
+                check_bounds(value, spec.type, f"argument {position} ({spec.name}) of {atom.pred}",
+                             is_input=role == "input", file=file, line=line, predicate=atom.pred)
+            args.append(value)
         return Atom(atom.pred, tuple(args))
 
     def sentence(self, pred: str, args: tuple, mark=None) -> str:
@@ -224,6 +233,35 @@ class Vocabulary:
 
 
 MAX_VALUES_LISTED = 40  # a longer list of values is pointed to, not printed in an error
+
+
+def check_bounds(value: Const, vtype: ValueType, where: str, *, is_input: bool, file=None, line=None,
+                 predicate=None) -> None:
+    """Raise ValueTypeError when a number is outside its type's declared ``min:``/``max:``, or is
+    a negative amount in an input (a fact a scenario states: an amount paid, a price, a claim, a
+    cost is never below 0) whose type declares no ``min:``. A plain ``integer`` input may be
+    negative; a vocabulary bounds it with a declared type (``kind: integer``, ``min: 0``)."""
+    minimum = vtype.minimum if vtype.minimum is not None else \
+        0 if is_input and vtype.kind == "amount" else None
+    low = minimum is not None and value.value < minimum
+    high = vtype.maximum is not None and value.value > vtype.maximum
+    if not (low or high):
+        return
+    kind = vtype.kind
+
+    def shown(v):
+        return render_value(v, kind)
+
+    if vtype.maximum is not None and minimum is not None:
+        expected = f"between {shown(minimum)} and {shown(vtype.maximum)}"
+    elif minimum is not None and vtype.minimum is None:  # the default bound of an input amount
+        expected = "0 or more (an amount stated as a fact, paid, priced or claimed, is never negative)"
+    elif minimum is not None:
+        expected = f"at least {shown(minimum)}"
+    else:
+        expected = f"at most {shown(vtype.maximum)}"
+    raise ValueTypeError(f"{where} must be {expected}, got {shown(value.value)}", file=file, line=line,
+                         predicate=predicate)
 
 
 def coerce_value(const: Const, vtype: ValueType, where: str, *, file=None, line=None, predicate=None) -> Const:
@@ -328,6 +366,11 @@ def load_vocabulary(path: Path, display=str) -> Vocabulary:
         for name, node in (top["types"].mapping("types", VocabularyError) if "types" in top else {}).items():
             new = _load_type(name, node)
             old = vocab.types.get(name)
+            if old is not None and (old.kind != "enum" or new.kind != "enum"):
+                raise node.fail(f"type '{name}' is declared twice (only enumerations are merged)", VocabularyError)
+            if new.kind != "enum":
+                vocab.types[name] = new
+                continue
             if old is not None:
                 clash = set(old.value_names) & set(new.value_names)
                 if clash:
@@ -397,13 +440,19 @@ def _load_interpretation(name: str, node: Node) -> Interpretation:
 def _load_type(name: str, node: Node) -> ValueType:
     if name in BUILTIN_KINDS:
         raise node.fail(f"'{name}' is a built-in type and cannot be redeclared", VocabularyError)
-    items = node.check_keys(("kind", "doc", "values", "exhaustive"), f"type '{name}'", required=("kind",),
-                            error=VocabularyError)
+    items = node.check_keys(("kind", "doc", "values", "exhaustive", "min", "max"), f"type '{name}'",
+                            required=("kind",), error=VocabularyError)
     kind = items["kind"].text("kind", VocabularyError)
     doc = items["doc"].text("doc", VocabularyError) if "doc" in items else ""
+    if kind in ("integer", "amount"):
+        return _load_numeric_type(name, kind, doc, items, node)
+    for key in ("min", "max"):
+        if key in items:
+            raise items[key].fail(f"'{key}' bounds an integer or amount type, not an enumeration", VocabularyError)
     if kind != "enum":
-        raise items["kind"].fail(f"declared types are enumerations ('kind: enum'); "
-                                 f"built-in types are {', '.join(BUILTIN_KINDS)}", VocabularyError)
+        raise items["kind"].fail(f"declared types are enumerations ('kind: enum') or bounded numbers ('kind: "
+                                 f"integer' or 'kind: amount' with min:/max:); built-in types are "
+                                 f"{', '.join(BUILTIN_KINDS)}", VocabularyError)
     if "values" not in items:
         raise node.fail(f"enumeration '{name}' needs its values", VocabularyError)
     values, labels = [], []
@@ -430,6 +479,35 @@ def _load_type(name: str, node: Node) -> ValueType:
                 raise item.fail(f"'{value}' is not a value name, or is listed twice", VocabularyError)
             exhaustive.append(value)
     return ValueType(name, "enum", doc, tuple(values), tuple(labels), tuple(exhaustive))
+
+
+def _load_numeric_type(name: str, kind: str, doc: str, items: dict, node: Node) -> ValueType:
+    """A declared integer or amount type: ``kind: integer``, ``min:``/``max:`` (whole numbers for an
+    integer, amounts such as 0.50 for an amount), and ``doc:`` saying what the number is."""
+    from .syntax import MAX_NUMBER_DIGITS
+
+    for key in ("values", "exhaustive"):
+        if key in items:
+            raise items[key].fail(f"'{key}' belongs to an enumeration, not to an {kind} type", VocabularyError)
+    if "min" not in items and "max" not in items:
+        raise node.fail(f"{kind} type '{name}' needs 'min:' or 'max:' (otherwise use the built-in type "
+                        f"'{kind}')", VocabularyError)
+    bounds = {}
+    for key in ("min", "max"):
+        if key not in items:
+            bounds[key] = None
+            continue
+        text = items[key].text(key, VocabularyError).strip()
+        pattern = r"-?[0-9]+" if kind == "integer" else r"-?[0-9]+(\.[0-9]{1,2})?"  # ASCII digits only
+        if not re.fullmatch(pattern, text) or len(text.lstrip("-").replace(".", "")) > MAX_NUMBER_DIGITS:
+            what, example = ("a whole number", "0") if kind == "integer" else ("an amount", "0.00")
+            raise items[key].fail(f"'{key}' of {kind} type '{name}' must be {what} of at most {MAX_NUMBER_DIGITS} "
+                                  f"digits such as {example}, got '{text}'", VocabularyError)
+        bounds[key] = int(text) if kind == "integer" else int(Decimal(text) * 100)
+    if bounds["min"] is not None and bounds["max"] is not None and bounds["min"] > bounds["max"]:
+        raise items["max"].fail(f"type '{name}': max ({items['max'].value}) is below min ({items['min'].value})",
+                                VocabularyError)
+    return ValueType(name, kind, doc, minimum=bounds["min"], maximum=bounds["max"])
 
 
 def _load_predicate(name: str, node: Node, role: str, vocab: Vocabulary) -> PredicateDecl:

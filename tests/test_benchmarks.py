@@ -13,7 +13,8 @@ from kb.testing import consistent_random_facts
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ["load", "evaluation", "toggle", "explanation", "why_not", "open answer (8 facts in question)",
            "explorer toggle -> panels", "flip search", "backends", "sweep clingo", "sweep pydatalog",
-           "closure clingo", "closure pydatalog"]
+           "closure clingo", "closure pydatalog", "batch local", "batch dask",
+           "engine cache"]
 
 
 def test_consistent_random_facts_always_load_as_a_scenario(agreement):

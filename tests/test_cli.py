@@ -356,16 +356,28 @@ def test_test_fails_with_exit_1_on_wrong_cites(tmp_path):
     ]
 
 
-def test_test_reports_an_invalid_scenario_file_as_a_failure_with_its_error(tmp_path):
+def test_test_reports_an_invalid_scenario_file_as_bad_input_exit_2_with_its_error_on_stderr(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("scenario: bad\nfacts:\n  - sufered(jd_cloud, quake)\n", encoding="utf-8")
     proc = run("test", str(bad))
-    assert proc.returncode == 1
-    assert proc.stdout.splitlines() == [
-        f"FAIL {bad}: (invalid)",
-        f"     {bad}:3: unknown predicate: 'sufered' is not in the vocabulary (did you mean 'suffered'?)",
-        "0 passed, 1 failed",
-    ]
+    assert proc.returncode == 2
+    assert proc.stdout.splitlines() == [f"FAIL {bad}: (invalid)", "0 passed, 0 failed, 1 invalid"]
+    assert proc.stderr == (f"error: {bad}:3: unknown predicate: 'sufered' is not in the vocabulary "
+                           f"(did you mean 'suffered'?)\n")
+
+
+def test_test_exits_2_for_an_invalid_file_even_next_to_a_failed_expectation(tmp_path):
+    wrong = tmp_path / "a_wrong.yaml"
+    wrong.write_text("scenario: wrong\nfacts:\n  - event(quake, earthquake)\nexpect:\n"
+                     "  - does_not_hold: force_majeure(quake)\n", encoding="utf-8")
+    both = tmp_path / "b_both.yaml"
+    both.write_text("scenario: both\nfacts: []\nexpect:\n  - holds: force_majeure(quake)\n"
+                    "    does_not_hold: force_majeure(quake)\n", encoding="utf-8")
+    proc = run("test", str(wrong), str(both))
+    assert proc.returncode == 2
+    assert proc.stdout.splitlines()[-1] == "0 passed, 1 failed, 1 invalid"
+    assert proc.stderr == (f"error: {both}:4: scenario error: an expectation needs exactly one of 'holds', "
+                           f"'does_not_hold' or 'open'\n")
 
 
 def test_test_on_a_missing_file_is_an_error():

@@ -26,13 +26,18 @@ TEXT = """**1. Fees**
 VOCABULARY = """
 areas:
   fees: Fees
+types:
+  signed_amount:  # input amounts are 0 or more unless their type says otherwise (issue 15)
+    kind: amount
+    min: -99999999999.99
+    doc: An amount that may be negative (a payment reversed), to test clingo's 32-bit bounds on both sides.
 inputs:
   service:
     args: {s: id}
     doc: A service.
     area: fees
   payment:
-    args: {p: id, s: id, a: amount}
+    args: {p: id, s: id, a: signed_amount}
     doc: A payment for the service.
     area: fees
   monthly_fee:

@@ -128,7 +128,7 @@ reach(X, Y) :- link(X, Y).
 """, KbSyntaxError)
     assert (err.file, err.line) == (RULE_FILE, 2)
     assert str(err) == (f"{RULE_FILE}:2: syntax error: unknown annotation '@cite' (expected one of: "
-                        f"@rule, @param, @cites, @gloss, @quote, @overrides)")
+                        f"@rule, @param, @cites, @gloss, @quote, @overrides, @differs)")
 
 
 def test_rule_without_rule_id_is_a_syntax_error(load_error):

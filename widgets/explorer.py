@@ -24,8 +24,6 @@ Use from Python (tests, notebooks) exactly as a user clicks::
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 import traceback
 from pathlib import Path
 
@@ -34,6 +32,7 @@ import ipywidgets as ipw
 import kb as kbase
 from kb import whatif
 from kb.errors import KbError, ScenarioError
+from kb.files import write_new, write_replace
 from kb.scenario import Scenario, denial_text, scenario_to_yaml
 from kb.sentences import atom_sentence
 from kb.terms import Const, Var
@@ -65,7 +64,9 @@ class Explorer(ipw.VBox):
     from a blank scenario, a :class:`kb.Scenario` or a scenario file."""
 
     def __init__(self, agreement: kbase.KnowledgeBase | None = None, scenario=None, *, graph: bool = True,
-                 flip_time_budget: float | None = 2.0):
+                 flip_time_budget: float | None = 2.0, agreements: dict | None = None):
+        if agreement is None and agreements:  # several versions (kb.amend): the first is shown first
+            agreement = next(iter(agreements.values()))
         self.kb = agreement if agreement is not None else kbase.load_agreement()
         self.vocab = self.kb.vocabulary
         self.form = whatif.fact_form(self.kb)
@@ -194,12 +195,54 @@ class Explorer(ipw.VBox):
             self.summary,
             ipw.HBox([self.path, self.load_button, self.save_button, self.overwrite, self.blank_button,
                       self.pin_button], layout=ipw.Layout(flex_flow="row wrap", align_items="center")),
+            *self._agreement_row(agreements),
             self.status, ipw.HBox([builder_column, answer_column], layout=ipw.Layout(width="100%")), explain])
         self.add_class("kb-explorer")
         if scenario is not None:
             self.load(scenario)
         else:
             self._refresh(loaded=True)
+
+    # -- the agreement (original or amended: kb.amend, %%kb_rules) ------------------------
+    def _agreement_row(self, agreements: dict | None) -> list:
+        """The dropdown of the agreement's versions (``kb-agreement``), when several are given."""
+        self.agreement_choice = None
+        if not agreements:
+            return []
+        if self.kb not in agreements.values():
+            agreements = {self.kb.title: self.kb, **agreements}
+        self.agreement_choice = ipw.Dropdown(options=[(str(label), k) for label, k in agreements.items()],
+                                             value=self.kb, description="Agreement")
+        self.agreement_choice.add_class("kb-agreement")
+        self.agreement_choice.observe(lambda change: self._guard(self.use_agreement, change["new"]), names="value")
+        return [self.agreement_choice]
+
+    def use_agreement(self, agreement: kbase.KnowledgeBase) -> None:
+        """Evaluate the scenario under another version of the agreement (an amended copy, from
+        :mod:`kb.amend` or ``%%kb_rules``): the facts stay, every answer is recomputed, and the
+        answers panel marks what the switch gained and lost (against the pinned baseline, if
+        any). The builder is generated from the vocabulary, so both versions must declare the
+        same inputs and readings: otherwise a KbError, and nothing changes."""
+        if agreement is self.kb:
+            return
+        if (sorted(agreement.vocabulary.inputs) != sorted(self.vocab.inputs)
+                or sorted(agreement.vocabulary.interpretations) != sorted(self.vocab.interpretations)):
+            raise KbError("this version of the agreement declares other facts or readings than the explorer's: "
+                          "open a new Explorer on it")
+        self.kb, self.vocab = agreement, agreement.vocabulary
+        if self.graph_view is not None:
+            self.clause_graph = kbase.clause_graph(agreement)
+            self.graph_view.graph = self.clause_graph
+        self.flip_result = None  # computed under the other version
+        self.flip_panel.value = ""
+        self.flip_actions.children = []
+        self.flip_buttons = []
+        self.effects_panel.value = ""
+        if self.agreement_choice is not None and self.agreement_choice.value is not agreement:
+            with self._hold():
+                if agreement in [k for _, k in self.agreement_choice.options]:
+                    self.agreement_choice.value = agreement
+        self._refresh()
 
     # -- the scenario --------------------------------------------------------------------
     def facts(self, status: str = "stated") -> list[str]:
@@ -297,10 +340,13 @@ class Explorer(ipw.VBox):
         self.load(self.kb.scenario([], name=UNTITLED))
 
     def save(self, path, overwrite: bool | None = None) -> Path:
-        """Write the scenario the builder shows as YAML, atomically: a temporary file in the same
-        folder, flushed to disk, then renamed, so a failure never leaves a half-written file.
-        An existing file is replaced only with ``overwrite`` (the *overwrite* box): a scenario
-        file may hold a description and expectations, which the explorer does not keep."""
+        """Write the scenario the builder shows as YAML, atomically (:mod:`kb.files`): a temporary
+        file in the same folder, flushed to disk, then linked or renamed into place, so a failure
+        never leaves a half-written file. An existing file is replaced only with ``overwrite`` (the
+        *overwrite* box): a scenario file may hold a description and expectations, which the
+        explorer does not keep. Without it, creating the file is one atomic step: of several
+        saves to the same new path at once exactly one succeeds, the others get the "exists"
+        error."""
         path = Path(path)
         if overwrite is None:
             overwrite = self.overwrite.value
@@ -310,23 +356,19 @@ class Explorer(ipw.VBox):
             raise ScenarioError("is a folder; give a file name ending in .yaml", file=str(path))
         if not path.parent.is_dir():
             raise ScenarioError(f"the folder {path.parent} does not exist", file=str(path))
+        exists = ScenarioError("the file exists; tick 'overwrite' to replace it (its description and "
+                               "expectations, if any, would be lost)", file=str(path))
         if path.exists() and not overwrite:
-            raise ScenarioError("the file exists; tick 'overwrite' to replace it (its description and "
-                                "expectations, if any, would be lost)", file=str(path))
+            raise exists
         self._refresh()  # the builder as it is now: an incomplete line is an error, not a stale save
         text = scenario_to_yaml(self.scenario, self.kb.vocabulary)
-        mode = (path.stat().st_mode & 0o777) if path.exists() else (0o666 & ~_umask())
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        if overwrite:
+            write_replace(path, text)
+        else:
+            try:
+                write_new(path, text)
+            except FileExistsError:  # created by someone else since the check above
+                raise exists from None
         self._origin = self._state()  # saved: the scenario as the file now has it
         self.changed = False
         self._render()
@@ -707,12 +749,6 @@ class Explorer(ipw.VBox):
             trace = html.escape("".join(traceback.format_exception(exc)))
             self.status.value = (f"<div class='kb-error'>{html.escape(type(exc).__name__ + ': ' + str(exc))}"
                                  f"<details><summary>traceback</summary><pre>{trace}</pre></details></div>")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _alternative(kb, group: whatif.FlipGroup, k: int) -> str:
