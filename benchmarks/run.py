@@ -22,12 +22,15 @@ Figures (milliseconds, on this machine):
   batch        100,000 synthetic incident tickets through kb batch: the local process pool and a
                2-worker Dask LocalCluster (seconds each, results identical, peak memory)
                (benchmarks/portfolio.py; KB_BATCH_RECORDS sets the number)
+  conformance  the whole public Datalog conformance suite through the kit on both back ends, the
+               largest programs (lubm, hmmer) included: pass / rejected / budget / fail counts
+               (benchmarks/conformance.py; not in the quick run)
   engine cache the process's resident memory (RSS) before and after 2,000 evaluations of varied
                scenarios on a freshly loaded knowledge base, with the answer cache's size against
                its bound (Engine.CACHE_CELLS) and the evaluation times meanwhile
 
 Groups (--only NAME, repeatable): load, evaluation, toggle, explanation (with why_not), open,
-explorer (with flip search), backends, sweep, closure, batch, cache. The quick run samples the
+explorer (with flip search), backends, sweep, closure, batch, cache, conformance. The quick run samples the
 pyDatalog sweep (16 of the 4,096), uses a 300-node chain, 2,000 tickets and 200 evaluations for the
 engine cache.
 """
@@ -64,7 +67,7 @@ def varied_scenarios(agreement: kb.KnowledgeBase, count: int, seed: int = 7) -> 
 
 
 GROUPS = ("load", "evaluation", "toggle", "explanation", "open", "explorer", "backends", "sweep", "closure", "batch",
-          "cache")
+          "cache", "conformance")
 
 
 def main(quick: bool = False, only: list[str] | None = None) -> None:
@@ -151,6 +154,13 @@ def main(quick: bool = False, only: list[str] | None = None) -> None:
         batch_figures(quick=quick)
     if "cache" in selected:
         cache_figures(root, n(2000, 200))
+    if "conformance" in selected:
+        if quick:
+            print("conformance: not in the quick run (minutes: python benchmarks/conformance.py)")
+        else:
+            from conformance import main as conformance_figures  # benchmarks/conformance.py
+
+            conformance_figures()
 
 
 def rss_mb() -> float:

@@ -406,3 +406,27 @@ def compile_program(program: Program) -> str:
 
 __all__ = ["AspCompiler", "AspContext", "INT_MAX", "INT_MIN", "asp_string", "check_int", "compile_program",
            "decode_string", "encode_string"]
+
+
+def ground(ctl, context: "AspContext") -> None:
+    """Ground the ``base`` program of ``ctl`` with ``context``; a value the context refused (a
+    number beyond 32 bits) is raised as its EngineError, not as clingo's wrapper."""
+    try:
+        ctl.ground([("base", [])], context=context)
+    except Exception:
+        if context.error is not None:
+            raise context.error from None
+        raise
+
+
+def single_answer_set(ctl) -> list:
+    """The shown symbols of the one answer set of a grounded stratified program (``ctl`` made
+    with ``--models=2``, so a second one is seen); an EngineError if there is not exactly one."""
+    answers = []
+    with ctl.solve(yield_=True) as handle:
+        for m in handle:
+            answers.append(m.symbols(shown=True))
+    if len(answers) != 1:
+        raise EngineError(f"clingo found {len(answers)} answer sets for a stratified program (expected one)")
+    return answers[0]
+

@@ -41,7 +41,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .asp import DATE_MAX, AspCompiler, AspContext, _RuleCompiler, asp_name, decode_string, encode_string
+from .asp import (DATE_MAX, AspCompiler, AspContext, _RuleCompiler, asp_name, decode_string, encode_string, ground,
+                  single_answer_set)
 from .errors import EngineError
 from .program import BLOCKED, FIRES, CompiledRule, Program
 from .terms import Atom, Const, Literal, aggregates_of, body_literals
@@ -279,22 +280,12 @@ class WorldProgram:
         ctl = clingo.Control(["--warn=none", "--models=2"], logger=lambda code, message: None)
         try:
             ctl.add("base", [], text)
-            try:
-                ctl.ground([("base", [])], context=context)
-            except Exception:
-                if context.error is not None:
-                    raise context.error from None
-                raise
-            answers = []
-            with ctl.solve(yield_=True) as handle:
-                for m in handle:
-                    answers.append(m.symbols(shown=True))
+            ground(ctl, context)
+            answer = single_answer_set(ctl)
         except EngineError:
             raise
         except Exception as exc:  # clingo's own failure: a bug in the kit, not the user's input
             raise EngineError(f"clingo failed: {type(exc).__name__}: {exc}") from exc
-        if len(answers) != 1:
-            raise EngineError(f"clingo found {len(answers)} answer sets for a stratified program (expected one)")
         out = [WorldAnswers({p: set() for p in self.queried}, {p: set() for p in self.queried},
                             {p: set() for p in self.queried}) for _ in worlds]
         static: dict[str, set] = {p: set() for p in self.queried}
@@ -315,7 +306,7 @@ class WorldProgram:
             return r
 
         arg = self._arg
-        for symbol in answers[0]:
+        for symbol in answer:
             name = symbol.name
             args = symbol.arguments
             if name in self.why_rule:

@@ -1,4 +1,6 @@
-"""Command line: ``python -m kb ask|memo|test|check|clause|interpretations|vocabulary|schema|graph|review-packet``.
+"""Command line: ``python -m kb ask|memo|test|check|clause|interpretations|vocabulary|schema|graph|
+review-packet|audit|amend|batch`` (installed as the ``kb`` command too, which a folder named ``kb``
+in the working directory cannot shadow).
 
 Facts, conclusions, answers and explanations print as sentences (from the vocabulary's ``says:``
 templates); ``--atoms`` (before the command, or after ``ask``/``test``) prints them as
@@ -6,7 +8,8 @@ atoms, as written in rules and scenarios. ``--json`` output carries both forms. 
 legal memo (:mod:`kb.memo`) as Markdown or HTML.
 
 Errors in the input are reported as one readable line on stderr with exit
-code 2; ``test`` exits 1 when an expectation fails.
+code 2; ``test`` exits 1 when an expectation fails, ``batch`` when a record failed. No command
+overwrites an existing output file unless told to (``--force``).
 """
 from __future__ import annotations
 
@@ -354,7 +357,7 @@ def cmd_graph(args) -> int:
         svg = graph.render_svg(graph.section_graph(g), kinds=graph.DEPENDENCY_KINDS,
                                title=f"{kb.title}: sections and how their clauses depend on each other")
     if args.out:
-        Path(args.out).write_text(svg, encoding="utf-8")
+        _save(args.out, svg, args.force)
     else:
         sys.stdout.write(svg)
     return 0
@@ -372,6 +375,16 @@ def cmd_vocabulary(args) -> int:
 def cmd_schema(args) -> int:
     print(json.dumps(_kb(args).json_schema(), indent=2, sort_keys=True, ensure_ascii=False))
     return 0
+
+
+def _save(path, text: str, force: bool) -> None:
+    """Write an output file: never over an existing one unless ``force`` (kb.files: atomic)."""
+    from .files import write_new, write_replace
+
+    try:
+        write_replace(path, text) if force else write_new(path, text)
+    except FileExistsError:
+        raise KbError(f"{path} exists: it is not overwritten (add --force to replace it)") from None
 
 
 def _seconds(text: str) -> int:
@@ -459,6 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--radius", type=_non_negative, default=1,
                        help="neighbourhood radius in edges (default: %(default)s)")
     graph.add_argument("--out", help="SVG file to write (default: standard output)")
+    graph.add_argument("--force", action="store_true", help="replace the --out file if it exists")
     graph.set_defaults(func=cmd_graph)
     audit = sub.add_parser("audit", help="search every small scenario for contradictions, gaps, dead rules "
                                          "(bounded, by clingo)")
@@ -478,6 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
     amend.add_argument("new", help="folder of the amended knowledge base")
     amend.add_argument("--json", action="store_true", help="print the report as JSON")
     amend.add_argument("--html", metavar="FILE", help="also write the report as HTML to FILE")
+    amend.add_argument("--force", action="store_true", help="replace the --html file if it exists")
     amend.add_argument("--witnesses", metavar="DIR", action="append", default=[],
                        help="a folder of further scenario files to compare (e.g. from audit --witnesses)")
     amend.add_argument("--explain", action="store_true",
@@ -529,8 +544,8 @@ def cmd_amend(args) -> int:
 
     report = amend(args.old, args.new, witnesses=args.witnesses, backend=getattr(args, "backend", "pydatalog"))
     if args.html:
-        Path(args.html).write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Amendment</title>"
-                                   f"</head><body>{report.to_html()}</body></html>\n", encoding="utf-8")
+        _save(args.html, f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Amendment</title>"
+                         f"</head><body>{report.to_html()}</body></html>\n", args.force)
     if args.json:
         print(json.dumps(report.to_json(), indent=2, sort_keys=True))
     else:

@@ -30,7 +30,7 @@ import threading
 import weakref
 from typing import Iterable
 
-from .asp import DATE_MAX, AspCompiler, AspContext, check_int, decode_string, encode_string
+from .asp import DATE_MAX, AspCompiler, AspContext, check_int, decode_string, encode_string, ground, single_answer_set
 from .errors import EngineError, KbError, closest
 from .program import Program
 
@@ -246,25 +246,14 @@ class ClingoEngine:
             with ProgramBuilder(ctl) as builder:
                 for stm in stms:
                     builder.add(stm)
-            context = AspContext(inputs)
-            try:
-                ctl.ground([("base", [])], context=context)
-            except Exception:
-                if context.error is not None:  # a value beyond 32 bits: the error as raised
-                    raise context.error from None
-                raise
-            answers = []
-            with ctl.solve(yield_=True) as handle:
-                for m in handle:
-                    answers.append(m.symbols(shown=True))
+            ground(ctl, AspContext(inputs))
+            answer = single_answer_set(ctl)
         except EngineError:
             raise
         except Exception as exc:  # clingo's own failure: a bug in the kit, not the user's input
             raise EngineError(f"clingo failed: {type(exc).__name__}: {exc}") from exc
-        if len(answers) != 1:
-            raise EngineError(f"clingo found {len(answers)} answer sets for a stratified program (expected one)")
         read = self._read
-        for symbol in answers[0]:
+        for symbol in answer:
             pred, args = read(symbol)
             derived[pred].add(args)
         model.update({pred: frozenset(rows) for pred, rows in derived.items()})

@@ -92,14 +92,23 @@ class Outcome:
         bound = {v for a in self.when for v in a.variables()}
         return next((v for v in self.then.variables() if v in bound and not v.startswith("_")), None)
 
+    def shown_key(self, value, vocabulary) -> str:
+        """A value of :attr:`key` as the kit writes it (a date as 2026-03-01)."""
+        if self.key is None:
+            return ""
+        decl = vocabulary.predicate(self.then.pred)
+        kind = next(spec.type.kind for a, spec in zip(self.then.args, decl.args)
+                    if isinstance(a, Var) and a.name == self.key)
+        return render_value(value, kind)
+
     def unsettled(self, model, kb) -> list[str]:
-        """The values of :attr:`key` (as text) for which ``when`` holds in ``model`` and no
-        ``then`` does, sorted."""
+        """The values of :attr:`key` (as the kit writes them) for which ``when`` holds in
+        ``model`` and no ``then`` does, sorted."""
         view = ModelView(model, kb.program)
         out = set()
         for s in match_body(tuple(Literal(a) for a in self.when), {}, view):
             if next(match_body((Literal(self.then),), s, view), None) is None:
-                out.add(str(s[self.key]) if self.key else "")
+                out.add(self.shown_key(s[self.key], kb.vocabulary) if self.key else "")
         return sorted(out)
 
 

@@ -31,7 +31,10 @@ def _umask() -> int:
 
 def _temporary(path: Path, text: str, mode: int) -> str:
     """A flushed temporary file holding ``text`` (UTF-8) in ``path``'s folder, with ``mode``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
+    except OSError as exc:  # name the file asked for, not the temporary one
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             out.write(text)

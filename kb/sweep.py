@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from .asp import AspCompiler, AspContext, asp_name, asp_value, decode_string
+from .asp import AspCompiler, AspContext, asp_name, asp_value, decode_string, ground
 from .errors import EngineError, KbError
 from .terms import Atom, Var
 
@@ -387,12 +387,7 @@ class ClingoSweep:
         text, context = self._program(show)
         ctl = clingo.Control(["--warn=none", *options], logger=lambda code, message: None)
         ctl.add("base", [], text + extra)
-        try:
-            ctl.ground([("base", [])], context=context)
-        except Exception:
-            if context.error is not None:
-                raise context.error from None
-            raise
+        ground(ctl, context)
         return ctl
 
     def _combination(self, on: Iterable[int]) -> tuple[bool, ...]:

@@ -475,6 +475,16 @@ class Outcome:
     error: object = None
 
 
+def lift_input_limits() -> None:
+    """The two largest programs (lubm: 103,074 facts, hmmer: 52,153) are synthetic data of 3 to
+    12 MB, past the kit's limits for a hand-written input file (kb.yamlio: 1,000,000 bytes,
+    100,000 YAML values): the runs that include them lift those limits for this process."""
+    import kb.yamlio
+
+    kb.yamlio.MAX_FILE_BYTES = 64_000_000
+    kb.yamlio.MAX_YAML_NODES = 2_000_000
+
+
 def load_cases(suites=CORE_SUITES):
     """(suite, case) for every program case of the core suites, in a fixed order."""
     from datalog_conformance import discover_yaml_tests, get_tests_dir
@@ -553,5 +563,5 @@ def run_case(case, root: Path, backend: str = "pydatalog", budget: float | None 
     return Outcome("pass")
 
 
-__all__ = ["CORE_SUITES", "NotApplicable", "Outcome", "evaluate_case", "load_cases", "parse_rule", "run_case",
+__all__ = ["CORE_SUITES", "NotApplicable", "lift_input_limits", "Outcome", "evaluate_case", "load_cases", "parse_rule", "run_case",
            "translate"]

@@ -167,20 +167,23 @@ def test_exhaustive_marker_is_checked(tmp_path):
         kb.load_knowledge_base(root)
 
 
-def test_interpretation_sensitivity_has_a_witness(tmp_path):
-    import kb
-
-    vocabulary = VOCABULARY.replace("conclusions:", "interpretations:\n  strict_sale:\n    clauses: ['1.1']\n"
-                                    "    question: Is a sale forbidden?\n    default: No.\n    alternative: Yes.\n"
-                                    "conclusions:")
-    rules = {"graph": RULES["graph"] + """
+SENSITIVE_VOCABULARY = VOCABULARY.replace(
+    "conclusions:", "interpretations:\n  strict_sale:\n    clauses: ['1.1']\n    question: Is a sale forbidden?\n"
+                    "    default: No.\n    alternative: Yes.\nconclusions:")
+SENSITIVE_RULES = {"graph": RULES["graph"] + """
     @rule sale_forbidden_strict
     @cites 1.1
     @gloss Under the strict reading a sale is forbidden.
     @quote 1.1 "a path of links leads to it"
     forbidden(user, sell) :- interpretation(strict_sale).
     """}
-    knowledge_base = kb.load_knowledge_base(write_kb(tmp_path / "sens", rules, vocabulary=vocabulary))
+
+
+def test_interpretation_sensitivity_has_a_witness(tmp_path):
+    import kb
+
+    knowledge_base = kb.load_knowledge_base(write_kb(tmp_path / "sens", SENSITIVE_RULES,
+                                                     vocabulary=SENSITIVE_VOCABULARY))
     report = run_audit(knowledge_base, sensitivity=True)
     assert [(f.name, f.witness, f.checked) for f in report.of("interpretation")] == [
         ("strict_sale: forbidden", [], True)]

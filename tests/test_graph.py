@@ -477,3 +477,14 @@ def test_focus_is_identical_across_hash_seeds():
                              text=True, check=True)
         outs.add(out.stdout)
     assert len(outs) == 1
+
+
+def test_cli_graph_never_overwrites_a_file_without_force(tmp_path, capsys):
+    out = tmp_path / "mine.svg"
+    out.write_text("someone else's drawing", encoding="utf-8")
+    assert main(["graph", "--clause", "9.2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {out} exists: it is not overwritten (add --force to replace it)\n"
+    assert out.read_text(encoding="utf-8") == "someone else's drawing"
+    assert main(["graph", "--clause", "9.2", "--out", str(out), "--force"]) == 0
+    assert out.read_text(encoding="utf-8").startswith("<?xml")
