@@ -624,8 +624,8 @@ class _Solve:
 def run_audit(knowledge_base, names: int = 1, *, sensitivity=False, check: bool = True,
               budget: float = 100.0) -> AuditReport:
     """Audit ``knowledge_base`` in the scope of ``names`` names per id (see the module doc).
-    ``sensitivity``: True searches what every interpretation can change (about four minutes on
-    the built-in agreement), a list of names only those; ``budget``: seconds before the search
+    ``sensitivity``: True searches what every interpretation can change (about two minutes in
+    all on the built-in agreement), a list of names only those; ``budget``: seconds before the search
     is cut short (the report then says so)."""
     start = time.monotonic()
     deadline = start + budget

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ["load", "evaluation", "toggle", "explanation", "why_not", "open answer (8 facts in question)",
            "explorer toggle -> panels", "flip search", "backends", "sweep clingo", "sweep pydatalog",
            "closure clingo", "closure pydatalog", "batch local", "batch dask",
-           "engine cache"]
+           "engine cache", "conformance clingo", "conformance pydatalog"]
 
 
 def test_consistent_random_facts_always_load_as_a_scenario(agreement):
@@ -36,6 +36,8 @@ def test_the_benchmark_runs_and_prints_every_figure():
     assert any(line.startswith("sweep clingo: 65536 scenarios in ") for line in lines)
     assert "  differential on the shared 16: 0 disagreements " in proc.stdout
     assert any(line.startswith("closure pydatalog: 300-node chain in ") for line in lines)
+    for backend in ("clingo", "pydatalog"):  # the quick run: 6 basic cases, every one passing
+        assert any(line.startswith(f"conformance {backend}: 6 pass, 0 fail of 6 cases in ") for line in lines)
 
 
 def test_only_runs_one_group_of_figures():
