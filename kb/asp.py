@@ -430,3 +430,15 @@ def single_answer_set(ctl) -> list:
         raise EngineError(f"clingo found {len(answers)} answer sets for a stratified program (expected one)")
     return answers[0]
 
+
+def symbol_value(symbol):
+    """An argument of an answer as an engine value: a number, or a string decoded
+    (:func:`decode_string`); any other symbol is a bug in the kit (EngineError)."""
+    import clingo
+
+    if symbol.type == clingo.SymbolType.Number:
+        return symbol.number
+    if symbol.type == clingo.SymbolType.String:
+        return decode_string(symbol.string)
+    raise EngineError(f"clingo answered a value the kit does not use: {symbol}")
+

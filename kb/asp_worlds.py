@@ -41,8 +41,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .asp import (DATE_MAX, AspCompiler, AspContext, _RuleCompiler, asp_name, decode_string, encode_string, ground,
-                  single_answer_set)
+from .asp import (DATE_MAX, AspCompiler, AspContext, _RuleCompiler, asp_name, encode_string, ground,
+                  single_answer_set, symbol_value)
 from .errors import EngineError
 from .program import BLOCKED, FIRES, CompiledRule, Program
 from .terms import Atom, Const, Literal, aggregates_of, body_literals
@@ -347,14 +347,7 @@ class WorldProgram:
         key = getattr(symbol, "_rep", symbol)
         value = self._arg_values.get(key)
         if value is None:
-            import clingo
-
-            if symbol.type == clingo.SymbolType.Number:
-                value = symbol.number
-            elif symbol.type == clingo.SymbolType.String:
-                value = decode_string(symbol.string)
-            else:
-                raise EngineError(f"clingo answered a value the kit does not use: {symbol}")
+            value = symbol_value(symbol)
             if len(self._arg_values) >= 200_000:
                 self._arg_values.clear()
             self._arg_values[key] = value

@@ -30,7 +30,8 @@ import threading
 import weakref
 from typing import Iterable
 
-from .asp import DATE_MAX, AspCompiler, AspContext, check_int, decode_string, encode_string, ground, single_answer_set
+from .asp import (DATE_MAX, AspCompiler, AspContext, check_int, encode_string, ground, single_answer_set,
+                  symbol_value)
 from .errors import EngineError, KbError, closest
 from .program import Program
 
@@ -183,19 +184,12 @@ class ClingoEngine:
         key = getattr(symbol, "_rep", symbol)
         row = self._symbols.get(key)
         if row is None:
-            import clingo
-
             args = []
             for a in symbol.arguments:
                 akey = getattr(a, "_rep", a)
                 value = self._arg_values.get(akey)
                 if value is None:
-                    if a.type == clingo.SymbolType.Number:
-                        value = a.number
-                    elif a.type == clingo.SymbolType.String:
-                        value = decode_string(a.string)
-                    else:
-                        raise EngineError(f"clingo answered a value the kit does not use: {a}")
+                    value = symbol_value(a)
                     if len(self._arg_values) >= self.SYMBOL_CACHE:
                         self._arg_values.clear()
                     self._arg_values[akey] = value

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from kb.amend import amend_rules, copy_agreement, edit_file
+from kb.amend import amend_rules, copy_agreement
 from kb.errors import KbError
 from kb.knowledge import load_knowledge_base
 from widgets.explorer import Explorer, conclusions_text
+
+from test_amend import comma_restored
 
 DAY_8 = "data_retention_day_8.yaml"  # the Service Terms end on 1 March 2026
 
@@ -61,18 +63,7 @@ def test_dropdown_of_versions_switches_like_a_click(agreement, amended):
 
 def test_a_version_with_other_readings_is_refused_in_the_status_line(agreement, tmp_path):
     root = copy_agreement(None, tmp_path / "comma")
-    edit_file(root / "terms.md", "hackers network congestion", "hackers, network congestion")
-    for path in (root / "rules").glob("*.dl"):
-        text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("hackers network congestion", "hackers, network congestion"), encoding="utf-8")
-    fm = root / "rules/force_majeure.dl"
-    edit_file(fm, "listed_event_kind(K, social_event) :- interpretation(hackers_listed), hacker_attack_kind(K).",
-              "listed_event_kind(K, social_event) :- hacker_attack_kind(K).")
-    edit_file(fm, "listed_event_kind(network_congestion, social_event) :- interpretation(hackers_listed).",
-              "listed_event_kind(network_congestion, social_event).")
-    vocabulary = root / "vocabulary/force_majeure.yaml"
-    text = vocabulary.read_text(encoding="utf-8")
-    edit_file(vocabulary, text[text.index("  hackers_listed:\n"):text.index("  strict_force_majeure_list:\n")], "")
+    comma_restored(root)
     other = load_knowledge_base(root)
     ex = Explorer(agreement, DAY_8, graph=False, agreements={"original": agreement, "comma": other})
     with pytest.raises(KbError, match="other facts or readings"):
