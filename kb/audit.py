@@ -304,7 +304,6 @@ class Auditor:
         self.names = names
         self.compiler = AspCompiler(self.program)
         self.shim = _Shim(self.program)
-        self.origin = {}  # compiled index -> source rule id
         self.pair = (BASE_DAY, BASE_DAY + 1)  # the two dates of the current search
         self.named = self._named_constants()
 
@@ -382,7 +381,6 @@ class Auditor:
             if keep is not None and i not in keep:
                 continue
             lines.append(_compile_rule(shim, rule))
-            self.origin[i] = rule.origin.id
             if rule.role in ("rule", "fires") and rule.body:
                 lines.append(_compile_rule(shim, CompiledRule(Atom("kb_audit_fired", (Const(i),)), rule.body,
                                                               rule.origin, rule.role)))
@@ -664,9 +662,14 @@ def run_audit(knowledge_base, names: int = 1, *, sensitivity=False, check: bool 
     # two causes of one failure)
     wider = Auditor(kb, min(names + 1, 4)) if names < 4 else None
     alive_wider: set[str] = set()
+    by_id = _rules_by_id(kb)
+
+    def never_fired(idx: list[int]) -> bool:  # a rule without a body (a fact) always "fires"
+        return not any(i in fired or not kb.program.compiled[i].body for i in idx)
+
     if wider is not None:
-        for rid, idx in sorted(_rules_by_id(kb).items()):
-            if any(i in fired or not kb.program.compiled[i].body for i in idx):
+        for rid, idx in sorted(by_id.items()):
+            if not never_fired(idx):
                 continue
             keep = cone(kb.program, set(idx))
             for pair in pairs:
@@ -690,9 +693,8 @@ def run_audit(knowledge_base, names: int = 1, *, sensitivity=False, check: bool 
             continue
         # one pair of dates, the base day and the next: the slices hold most of the program, and
         # a week apart one solve takes a minute instead of a second (see the module doc)
-        for pair in pairs[:1]:
-            auditor.pair = pair
-            collect(_Solve(auditor, deadline, keep=keep, flip=(interp, changed)), ("kb_audit_diff",))
+        auditor.pair = pairs[0]
+        collect(_Solve(auditor, deadline, keep=keep, flip=(interp, changed)), ("kb_audit_diff",))
     report = AuditReport(kb.name, {
         "names": names, "dates": [_dt.date.fromordinal(d).isoformat() for d in all_dates],
         "date_pairs": [[_dt.date.fromordinal(a).isoformat(), _dt.date.fromordinal(b).isoformat()] for a, b in pairs],
@@ -729,21 +731,21 @@ def run_audit(knowledge_base, names: int = 1, *, sensitivity=False, check: bool 
             report.findings.append(Finding("interpretation", f"{interp}: {pred}",
                                            f"adopting {interp} changes {pred}", (), facts))
     more = f", nor with {names + 1} names per id" if wider is not None else ""
-    for rid, idx in sorted(_rules_by_id(kb).items()):
-        if rid not in alive_wider and not any(i in fired or not kb.program.compiled[i].body for i in idx):
+    for rid, idx in sorted(by_id.items()):
+        if rid not in alive_wider and never_fired(idx):
             src = kb.program.rules[rid][0]
             report.findings.append(Finding("dead_rule", rid, f"never fires in the scope{more} ({src.file}:{src.line})",
                                            tuple(src.cites)))
+    fired_rules = fired_ids(kb, fired)
     for target in sorted(kb.program.overrides):
         for exc in kb.program.overrides[target]:
-            if exc not in changes and exc in fired_ids(kb, fired):
+            if exc not in changes and exc in fired_rules:
                 src = kb.program.rules[exc][0]
                 report.findings.append(Finding("idle_exception", exc,
                                                f"fires but never changes what {target} concludes in the scope "
                                                f"({src.file}:{src.line})", tuple(src.cites)))
     read = set()
     for rule in kb.program.compiled:
-
         read |= {lit.atom.pred for lit, _ in body_literals(rule.body)}
     for pred in sorted(vocab.inputs):
         if pred not in read and pred != INTERPRETATION:

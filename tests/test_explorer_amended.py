@@ -10,18 +10,10 @@ from kb.errors import KbError
 from kb.knowledge import load_knowledge_base
 from widgets.explorer import Explorer, conclusions_text
 
+from test_amend import RETENTION_30_CELL as RETENTION_30
 from test_amend import comma_restored
 
 DAY_8 = "data_retention_day_8.yaml"  # the Service Terms end on 1 March 2026
-
-RETENTION_30 = """\
-@param data_retention_days
-@cites 4.3
-@gloss Natural days JD Cloud keeps storing the user's data after the Service Terms end: 30, as negotiated.
-@quote 4.3 "JD Cloud shall continue to store your data within 7 natural days"
-@differs "a negotiated 30 days, before the text of 4.3 is amended"
-param data_retention_days = 30.
-"""
 
 
 @pytest.fixture(scope="module")
